@@ -1,0 +1,1 @@
+"""leakyolo.export"""

@@ -1,0 +1,52 @@
+"""`leakyolo models` and `leakyolo train`."""
+
+from .registry import REGISTRY
+
+
+def register(sub) -> None:
+    """Add the `models` and `train` commands."""
+    m = sub.add_parser("models", help="list registered models with params, GFLOPs and activation census")
+    m.add_argument("--imgsz", type=int, default=320, help="also report GFLOPs at this size (default 320)")
+    m.set_defaults(func=run_models)
+    t = sub.add_parser("train", help="train a registered model on the Ultralytics trainer")
+    t.add_argument("--model", default="leakyolo-n", help=f"one of {', '.join(REGISTRY)} (default leakyolo-n)")
+    t.add_argument("--data", default="trees", help="dataset name (trees, digits, shapes) or data YAML")
+    t.add_argument("--epochs", type=int, default=50)
+    t.add_argument("--imgsz", type=int, default=320)
+    t.add_argument("--batch", type=int, default=16)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", default="cpu", help="cpu, 0 (GPU) or 0,1 (multi-GPU DDP via Ultralytics)")
+    t.add_argument("--workers", type=int, default=2, help="dataloader workers")
+    t.add_argument("--slope", type=float, default=0.1, help="Leaky ReLU negative slope (Leaky models)")
+    t.add_argument("--project", default="runs/train", help="parent folder of run folders")
+    t.add_argument("--name", help="run folder name (default MODEL-DATASET)")
+    t.add_argument("--resume", help="continue an interrupted run: its folder or weights/last.pt")
+    t.set_defaults(func=run_train)
+
+
+def run_models(args) -> None:
+    """Print the model table."""
+    from leakyolo.offline import import_ultralytics
+
+    import_ultralytics("listing models")
+    from ultralytics import YOLO
+
+    from .census import census, params_and_gflops
+    from .registry import model_yaml
+
+    print(f"{'model':<15}{'params':>11}{f'GFLOPs@{args.imgsz}':>13}{'GFLOPs@640':>12}  activations (whole model)")
+    for name, s in REGISTRY.items():
+        model = YOLO(model_yaml(name)).model
+        size = params_and_gflops(model, (args.imgsz, 640))
+        acts = ", ".join(f"{k} {v}" for k, v in census(model)["total"].items())
+        print(f"{name:<15}{size['params']:>11,}{size[f'gflops@{args.imgsz}']:>13.2f}{size['gflops@640']:>12.2f}  {acts}")
+        print(f"{'':<15}{s.description}")
+
+
+def run_train(args) -> None:
+    """Train and print the run folder."""
+    from .train import train
+
+    print(train(args.model, args.data, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, seed=args.seed,
+                device=args.device, project=args.project, name=args.name, workers=args.workers,
+                slope=args.slope, resume=args.resume))

@@ -1,0 +1,119 @@
+"""Train a registered model on the Ultralytics trainer with explicit, identical settings."""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from leakyolo.errors import UserError
+from leakyolo.offline import import_ultralytics
+from leakyolo.provenance import sha256_file, stamp, write_json
+
+# Identical for every model: comparisons must not depend on Ultralytics' optimizer=auto, which
+# silently switches optimizer and learning rate with the run length.
+TRAIN_SETTINGS = {
+    "optimizer": "SGD",
+    "lr0": 0.01,
+    "lrf": 0.01,
+    "momentum": 0.937,
+    "weight_decay": 0.0005,
+    "warmup_epochs": 3.0,
+    "cos_lr": False,
+    "close_mosaic": 10,
+    "nbs": 64,
+    "amp": False,
+    "deterministic": True,
+    "plots": False,
+}
+
+
+def dataset_identity(data_yaml: str) -> dict:
+    """Name and content hash of a dataset: from our dataset.json, else the YAML file's sha256."""
+    path = Path(data_yaml)
+    meta = path.parent / "dataset.json"
+    if meta.is_file():
+        info = json.loads(meta.read_text())
+        return {"name": info.get("name"), "yaml": str(path), "content_sha256": info.get("content_sha256")}
+    if path.is_file():
+        return {"name": path.stem, "yaml": str(path), "yaml_sha256": sha256_file(path)}
+    return {"name": data_yaml, "yaml": data_yaml}
+
+
+def describe_model(yolo, imgsz: int) -> dict:
+    """Census, params and GFLOPs of a built model."""
+    from .census import census, params_and_gflops
+
+    sizes = (imgsz, 640) if imgsz != 640 else (640,)
+    return {"census": census(yolo.model), **params_and_gflops(yolo.model, sizes)}
+
+
+def _checkpoint(resume) -> Path:
+    """The last.pt to resume from: a run folder or the file itself."""
+    last = Path(resume) / "weights" / "last.pt" if Path(resume).is_dir() else Path(resume)
+    if not last.is_file():
+        raise UserError(f"cannot resume: {last} not found; pass a run folder or its weights/last.pt")
+    return last
+
+
+def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int = 16, seed: int = 0,
+          device: str = "cpu", project="runs/train", name=None, workers: int = 2, slope: float = 0.1,
+          resume=None, **extra) -> Path:
+    """Train `model` (registered name) on `data` (dataset name or YAML); return the run folder.
+
+    run.json is written when training starts (status "training") and completed at the end; with
+    `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint.
+    """
+    from leakyolo.datasets import resolve_data
+
+    from .registry import model_yaml, spec
+
+    import_ultralytics("training")
+    from ultralytics import YOLO
+
+    if resume:
+        last = _checkpoint(resume)
+        run_json = last.parent.parent / "run.json"
+        record = json.loads(run_json.read_text()) if run_json.is_file() else {"model": str(last)}
+        yolo, args = YOLO(str(last)), {"resume": True}
+    else:
+        spec(model)
+        data = resolve_data(data, imgsz=imgsz)
+        record = {"model": model, "activation": f"LeakyReLU({slope})" if spec(model).leaky else "SiLU",
+                  "dataset": dataset_identity(data)}
+        yolo = YOLO(model_yaml(model, slope))
+        args = dict(data=data, epochs=epochs, imgsz=imgsz, batch=batch, seed=seed, device=device,
+                    project=str(Path(project).resolve()), name=name or f"{model}-{Path(data).parent.name}",
+                    workers=workers, **{**TRAIN_SETTINGS, **extra})
+    yolo.add_callback("on_pretrain_routine_start",
+                      lambda tr: write_json(Path(tr.save_dir) / "run.json", {**record, "status": "training", **stamp()}))
+    started = time.time()
+    try:
+        yolo.train(**args)
+    except KeyboardInterrupt:
+        last = Path(getattr(getattr(yolo, "trainer", None), "last", "") or "")
+        hint = (f"last checkpoint: {last}; resume with: leakyolo train --resume {last}" if last.is_file()
+                else "no checkpoint was saved yet")
+        print(f"training interrupted; {hint}", file=sys.stderr)
+        raise
+    trainer = yolo.trainer
+    t_args = vars(trainer.args)
+    metrics = trainer.metrics or {}
+    weights = trainer.best if Path(trainer.best).exists() else trainer.last
+    record.update({
+        "status": "done",
+        **describe_model(YOLO(str(weights)), int(t_args["imgsz"])),
+        **{k: t_args[k] for k in ("seed", "epochs", "imgsz", "batch")},
+        "device": str(t_args["device"]),
+        "optimizer": {k: t_args[k] for k in TRAIN_SETTINGS if k in t_args},
+        "wall_seconds": round(time.time() - started, 1),
+        "metrics": {"mAP50": round(float(metrics.get("metrics/mAP50(B)", 0.0)), 5),
+                    "mAP50-95": round(float(metrics.get("metrics/mAP50-95(B)", 0.0)), 5)},
+        "weights": {"best": str(trainer.best), "best_sha256": sha256_file(weights) if weights == trainer.best else None,
+                    "last": str(trainer.last)},
+        **stamp(),
+    })
+    save_dir = Path(trainer.save_dir)
+    write_json(save_dir / "run.json", record)
+    print(f"run: {save_dir}  mAP50 {record['metrics']['mAP50']:.3f}  mAP50-95 {record['metrics']['mAP50-95']:.3f}",
+          file=sys.stderr)
+    return save_dir
