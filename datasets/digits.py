@@ -105,14 +105,19 @@ def compose(rng, photos, digits, labels, pool, size: int, per_image) -> tuple:
     return canvas, boxes
 
 
+def digit_pools(n_digits: int, val_fraction: float, rng) -> dict:
+    """Disjoint index pools of MNIST samples for train and val."""
+    order = rng.permutation(n_digits)
+    n_val = int(round(n_digits * val_fraction))
+    return {"train": order[n_val:], "val": order[:n_val]}
+
+
 def build(writer, imgsz: int, n_images: int, val_fraction: float, seed: int, per_image, **_) -> None:
     """Fill a DatasetWriter with composed images; train and val draw from disjoint digit samples."""
     digits, labels = load_mnist()
     photos = load_photos()
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(digits))
-    n_val_digits = int(round(len(digits) * val_fraction))
-    pools = {"train": order[n_val_digits:], "val": order[:n_val_digits]}
+    pools = digit_pools(len(digits), val_fraction, rng)
     n_val = max(1, int(round(n_images * val_fraction)))
     for split, count in (("train", n_images - n_val), ("val", n_val)):
         for i in range(count):

@@ -57,11 +57,12 @@ def _checkpoint(resume) -> Path:
 
 def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int = 16, seed: int = 0,
           device: str = "cpu", project="runs/train", name=None, workers: int = 2, slope: float = 0.1,
-          resume=None, **extra) -> Path:
+          resume=None, callbacks=None, **extra) -> Path:
     """Train `model` (registered name) on `data` (dataset name or YAML); return the run folder.
 
     run.json is written when training starts (status "training") and completed at the end; with
-    `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint.
+    `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint. `callbacks` maps
+    Ultralytics callback events to extra functions (progress reporting, tests).
     """
     from leakyolo.datasets import resolve_data
 
@@ -86,6 +87,8 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
                     workers=workers, **{**TRAIN_SETTINGS, **extra})
     yolo.add_callback("on_pretrain_routine_start",
                       lambda tr: write_json(Path(tr.save_dir) / "run.json", {**record, "status": "training", **stamp()}))
+    for event, func in (callbacks or {}).items():
+        yolo.add_callback(event, func)
     started = time.time()
     try:
         yolo.train(**args)

@@ -1,0 +1,104 @@
+"""Model registry, activation census, budgets, and a 1-epoch train with run.json and resume."""
+
+import csv
+import json
+import math
+
+import pytest
+
+from leakyolo.cli import main
+from leakyolo.errors import UserError
+from leakyolo.models import REGISTRY, model_yaml, spec
+from leakyolo.models.census import NON_PIECEWISE_LINEAR, census, params_and_gflops
+
+
+def build(name):
+    from ultralytics import YOLO
+
+    return YOLO(model_yaml(name)).model
+
+
+@pytest.fixture(scope="module")
+def built():
+    return {name: build(name) for name in REGISTRY}
+
+
+def test_every_registered_model_builds(built):
+    for name, model in built.items():
+        head = model.model[-1]
+        assert hasattr(head, "one2one_cv2") and head.reg_max == 1, name  # YOLO26-style NMS-free head
+        assert head.nc == 80
+
+
+def test_leaky_models_have_no_smooth_ops_outside_head(built):
+    for name in ("leakyolo-n", "leakyolo-s"):
+        counts = census(built[name])
+        assert set(counts["total"]) == {"LeakyReLU"}, (name, counts)
+        assert counts["outside_head"]["LeakyReLU"] > 20
+    swap = census(built["yolo26n-leaky"])
+    assert "SiLU" not in swap["total"] and swap["total"]["LeakyReLU"] > 100
+    assert set(swap["total"]) & set(NON_PIECEWISE_LINEAR) == {"Attention"}  # only inside C2PSA
+    assert census(built["yolo26n"])["total"]["SiLU"] > 100
+
+
+def test_activation_state_does_not_leak_between_builds():
+    build("leakyolo-n")
+    assert "SiLU" in census(build("yolo26n"))["total"]
+
+
+def test_budgets(built):
+    size = {name: params_and_gflops(built[name]) for name in ("leakyolo-n", "leakyolo-s", "yolo26n", "yolo26s")}
+    assert size["yolo26n"]["params"] == pytest.approx(2.41e6, rel=0.01)  # Ultralytics' published fused figure
+    for ours, base in (("leakyolo-n", "yolo26n"), ("leakyolo-s", "yolo26s")):
+        assert size[ours]["params"] <= size[base]["params"]
+        assert size[ours]["gflops@640"] <= size[base]["gflops@640"]
+
+
+def test_slope_is_configurable():
+    path = model_yaml("leakyolo-n", slope=0.05)
+    assert "LeakyReLU(0.05)" in open(path).read()
+
+
+def test_unknown_model_lists_names(capsys):
+    with pytest.raises(UserError, match="registered models are leakyolo-n, leakyolo-s"):
+        spec("yolov99")
+    assert main(["train", "--model", "yolov99", "--data", "shapes"]) == 2
+    assert "registered models are" in capsys.readouterr().err
+
+
+def test_one_epoch_train_run_json(trained_run):
+    from ultralytics import YOLO
+
+    record = json.loads((trained_run / "run.json").read_text())
+    for key in ("model", "census", "params", "gflops@64", "gflops@640", "dataset", "seed", "epochs", "optimizer",
+                "wall_seconds", "metrics", "versions", "command", "weights"):
+        assert key in record, key
+    assert record["status"] == "done" and record["model"] == "leakyolo-n"
+    assert record["dataset"]["name"] == "shapes" and len(record["dataset"]["content_sha256"]) == 64
+    assert record["optimizer"]["optimizer"] == "SGD" and record["optimizer"]["lr0"] == 0.01
+    assert set(record["census"]["total"]) == {"LeakyReLU"}
+    with open(trained_run / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    losses = [float(v) for k, v in rows[-1].items() if "loss" in k]
+    assert losses and all(math.isfinite(x) for x in losses)
+    reloaded = YOLO(str(trained_run / "weights" / "best.pt"))
+    assert reloaded.model.model[-1].nc == 3 and reloaded.names[0] == "rectangle"
+
+
+@pytest.mark.slow
+def test_interrupted_training_resumes(tmp_path, shapes_yaml, capsys):
+    from leakyolo.models.train import train
+
+    def stop_after_first_epoch(trainer):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train("leakyolo-n", str(shapes_yaml), epochs=2, imgsz=64, batch=8, workers=0, project=tmp_path, name="r",
+              callbacks={"on_model_save": stop_after_first_epoch})
+    last = tmp_path / "r" / "weights" / "last.pt"
+    assert last.is_file()
+    assert f"resume with: leakyolo train --resume {last}" in capsys.readouterr().err
+    assert json.loads((tmp_path / "r" / "run.json").read_text())["status"] == "training"
+    run = train("leakyolo-n", "unused", resume=tmp_path / "r")
+    record = json.loads((run / "run.json").read_text())
+    assert record["status"] == "done" and record["epochs"] == 2
