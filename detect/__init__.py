@@ -1,1 +1,5 @@
-"""leakyolo.detect"""
+"""Edge inference with ONNX Runtime + OpenCV + numpy only (no torch, no ultralytics)."""
+
+from .detector import Detection, Detector
+
+__all__ = ["Detection", "Detector"]

@@ -1,0 +1,60 @@
+"""One ONNX Runtime session wrapper: providers, threads, optimisation level, model metadata."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from leakyolo.errors import UserError
+
+GRAPH_OPT = {
+    "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+}
+
+
+def session_options(threads=None, graph_opt: str = "all", spinning: bool = True) -> ort.SessionOptions:
+    """Session options; spinning off keeps interleaved sessions from stealing each other's cores."""
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = GRAPH_OPT[graph_opt]
+    if threads:
+        opts.intra_op_num_threads = int(threads)
+        opts.inter_op_num_threads = 1
+    if not spinning:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return opts
+
+
+class OnnxModel:
+    """An ONNX file opened with ONNX Runtime, with its metadata parsed."""
+
+    def __init__(self, path, threads=None, providers=None, graph_opt: str = "all", spinning: bool = True):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise UserError(f"model {self.path} not found; export one with `leakyolo export RUN_DIR` or run `make demo`")
+        try:
+            self.session = ort.InferenceSession(str(self.path), session_options(threads, graph_opt, spinning),
+                                                providers=providers or ["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises several types for corrupt or unsupported files
+            reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+            raise UserError(f"{self.path}: not a loadable ONNX model ({reason}); re-export it") from None
+        self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
+        self.inputs, self.outputs = self.session.get_inputs(), self.session.get_outputs()
+        self.input_name = self.inputs[0].name
+
+    def meta(self, key: str, default=None):
+        """A metadata value, parsed from its Python-literal text where possible."""
+        if key not in self.metadata:
+            return default
+        try:
+            return ast.literal_eval(self.metadata[key])
+        except (ValueError, SyntaxError):
+            return self.metadata[key]
+
+    def run(self, x: np.ndarray) -> list:
+        """Run the model on one input tensor."""
+        return self.session.run(None, {self.input_name: x})

@@ -1,0 +1,117 @@
+"""Frame sources for `detect`: camera, video file, image, folder or glob of images, stream URL."""
+
+import glob
+import re
+import sys
+import time
+from pathlib import Path
+
+import cv2
+
+from leakyolo.errors import UserError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp")
+
+
+def warn(message: str) -> None:
+    """A non-fatal note on stderr."""
+    print(f"detect: {message}", file=sys.stderr, flush=True)
+
+
+class ImageSource:
+    """Still images; a file that fails to decode is counted and skipped."""
+
+    kind = "images"
+
+    def __init__(self, paths: list):
+        self.paths, self.fps, self.skipped = paths, None, 0
+
+    def __iter__(self):
+        for path in self.paths:
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if frame is None:
+                self.skipped += 1
+                warn(f"skipped {path}: cannot decode")
+                continue
+            yield Path(path).name, frame
+
+    def close(self):
+        """Nothing to release."""
+
+
+class CaptureSource:
+    """A cv2.VideoCapture: video file, camera or stream. Live sources reopen after drops, with backoff."""
+
+    def __init__(self, target, kind: str, capture_factory=cv2.VideoCapture, reconnects: int = 5, backoff_s: float = 0.5):
+        self.target, self.kind, self.factory = target, kind, capture_factory
+        self.reconnects, self.backoff_s, self.skipped = reconnects, backoff_s, 0
+        self.cap = self.factory(target)
+        if not self.cap.isOpened():
+            raise UserError(self._open_error())
+        fps = self.cap.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps and 0 < fps < 1000 else None
+
+    def _open_error(self) -> str:
+        if self.kind == "camera":
+            return (f"no camera at index {self.target}; check it is connected (ls /dev/video*) "
+                    f"or pick another with --source camera:N")
+        if self.kind == "stream":
+            return f"cannot open stream {self.target}; check the URL and that the server is reachable"
+        return f"cannot open video {self.target}; the file is unreadable or not a video"
+
+    def __iter__(self):
+        index, failures = 0, 0
+        while True:
+            ok, frame = self.cap.read()
+            if ok and frame is not None:
+                failures = 0
+                yield index, frame
+                index += 1
+                continue
+            if self.kind == "video":
+                return  # end of file
+            failures += 1
+            if failures > self.reconnects:
+                warn(f"{self.kind} {self.target} dropped and did not come back after {self.reconnects} reconnects")
+                return
+            delay = self.backoff_s * 2 ** (failures - 1)
+            warn(f"{self.kind} {self.target} dropped; reconnecting in {delay:.1f}s ({failures}/{self.reconnects})")
+            time.sleep(delay)
+            self.cap.release()
+            self.cap = self.factory(self.target)
+
+    def close(self):
+        """Release the capture."""
+        self.cap.release()
+
+
+def open_source(spec: str, capture_factory=cv2.VideoCapture, reconnects: int = 5, backoff_s: float = 0.5):
+    """Open a source from its command-line form."""
+    spec = str(spec).strip()
+    live = dict(capture_factory=capture_factory, reconnects=reconnects, backoff_s=backoff_s)
+    camera = re.fullmatch(r"camera(?::(\d+))?|(\d+)", spec)
+    if camera:
+        return CaptureSource(int(camera.group(1) or camera.group(2) or 0), "camera", **live)
+    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://", spec)
+    if scheme:
+        if scheme.group(1).lower() not in STREAM_SCHEMES:
+            raise UserError(f"unsupported URL scheme '{scheme.group(1)}' in {spec}; "
+                            f"use one of {', '.join(STREAM_SCHEMES)}")
+        return CaptureSource(spec, "stream", **live)
+    path = Path(spec)
+    if path.is_dir():
+        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images:
+            raise UserError(f"folder {path} has no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        return ImageSource(images)
+    if any(ch in spec for ch in "*?["):
+        images = sorted(p for p in map(Path, glob.glob(spec, recursive=True)) if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images:
+            raise UserError(f"no images match {spec}")
+        return ImageSource(images)
+    if not path.is_file():
+        raise UserError(f"source {spec} not found: give camera, camera:N, a video, an image, a folder, a glob or a URL")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSource([path])
+    return CaptureSource(str(path), "video", capture_factory=capture_factory)

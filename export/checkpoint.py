@@ -1,0 +1,43 @@
+"""Load and check what `leakyolo export` is given: a run folder or a .pt detection checkpoint."""
+
+import json
+from pathlib import Path
+
+from leakyolo.errors import UserError
+from leakyolo.offline import import_ultralytics
+
+
+def resolve_weights(weights_or_run) -> tuple:
+    """(weights path, run.json record or {}) for a run folder or a checkpoint file."""
+    path = Path(weights_or_run)
+    if path.is_dir():
+        run_json = path / "run.json"
+        record = json.loads(run_json.read_text()) if run_json.is_file() else {}
+        for name in ("best.pt", "last.pt"):
+            if (path / "weights" / name).is_file():
+                return path / "weights" / name, record
+        raise UserError(f"{path}: no weights/best.pt or weights/last.pt; pass a training run folder or a .pt file")
+    if not path.is_file():
+        raise UserError(f"{path} not found; pass a training run folder or a .pt checkpoint")
+    run_json = path.parent.parent / "run.json"
+    return path, json.loads(run_json.read_text()) if run_json.is_file() else {}
+
+
+def load_detector(weights: Path, imgsz: int):
+    """An Ultralytics YOLO detection model from a checkpoint, with one-line errors."""
+    import_ultralytics("export")
+    from ultralytics import YOLO
+
+    if weights.suffix != ".pt":
+        raise UserError(f"{weights}: expected a PyTorch .pt checkpoint from `leakyolo train`")
+    try:
+        yolo = YOLO(str(weights))
+    except Exception as e:  # torch.load / unpickling raise many types for corrupt files
+        raise UserError(f"{weights}: not a loadable checkpoint ({type(e).__name__}); retrain or pick another file") from None
+    if yolo.task != "detect":
+        raise UserError(f"{weights} is a {yolo.task} checkpoint; leakyolo exports detection models only")
+    stride = int(max(yolo.model.stride))
+    if imgsz % stride:
+        raise UserError(f"--imgsz {imgsz} is not a multiple of the model stride {stride}; "
+                        f"use {max(stride, imgsz // stride * stride)} or {(imgsz // stride + 1) * stride}")
+    return yolo

@@ -1,0 +1,34 @@
+"""`leakyolo export`."""
+
+from pathlib import Path
+
+
+def register(sub) -> None:
+    """Add the `export` command."""
+    p = sub.add_parser("export", help="export a trained model to ONNX (FP32, INT8) with gates and model cards")
+    p.add_argument("weights", help="a training run folder or a .pt checkpoint")
+    p.add_argument("--imgsz", type=int, default=320)
+    p.add_argument("--int8", action="store_true", help="also write an INT8 (QDQ) model, accuracy-gated")
+    p.add_argument("--calib-data", help="dataset name or YAML for calibration and gates (default: the run's)")
+    p.add_argument("--calib-images", type=int, default=300, help="calibration images from the train split")
+    p.add_argument("--calib-method", choices=("minmax", "entropy", "percentile"), default="minmax")
+    p.add_argument("--types", choices=("u8s8", "s8s8"), default="u8s8",
+                   help="INT8 activation/weight types (u8s8 is the fast path on x86 VNNI, see docs)")
+    p.add_argument("--raw", action="store_true", help="classic [1, 4+nc, anchors] output (needs NMS)")
+    p.add_argument("--max-drop", type=float, default=1.5, help="largest INT8 mAP50-95 drop allowed, in points")
+    p.add_argument("--ultralytics-int8", action="store_true",
+                   help="also write INT8 made by Ultralytics' own quantize=8 path (baseline for reports)")
+    p.add_argument("--skip-gates", action="store_true", help="no parity/accuracy gates (smoke tests only)")
+    p.add_argument("--out", type=Path, help="output folder (default: RUN/onnx)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> None:
+    """Export and print the files written."""
+    from .export import export
+
+    for path in export(args.weights, imgsz=args.imgsz, int8=args.int8, calib_data=args.calib_data,
+                       calib_images=args.calib_images, calib_method=args.calib_method, types=args.types,
+                       out=args.out, raw=args.raw, max_drop=args.max_drop, skip_gates=args.skip_gates,
+                       with_ultralytics_int8=args.ultralytics_int8):
+        print(path)
