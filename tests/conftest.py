@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny shapes dataset and a tiny trained model, built once per session."""
+"""Shared fixtures: tiny datasets, a small model that really learns, its ONNX exports. Built once."""
 
 import os
 from pathlib import Path
@@ -9,19 +9,43 @@ import pytest
 # LEAKYOLO_CACHE); datasets and runs that tests make go to pytest's temp folders.
 os.environ.setdefault("LEAKYOLO_CACHE", str(Path(__file__).resolve().parents[1] / ".cache" / "leakyolo"))
 
+IMGSZ = 96
+
 
 @pytest.fixture(scope="session")
 def shapes_yaml(tmp_path_factory):
-    """A 64-px shapes dataset (48 train / 16 val images)."""
+    """A 64-px shapes dataset (48 train / 16 val images) for quick runs."""
     from leakyolo.datasets import build
 
     return build("shapes", out=tmp_path_factory.mktemp("data") / "shapes", imgsz=64, n_images=64)
 
 
 @pytest.fixture(scope="session")
-def trained_run(tmp_path_factory, shapes_yaml):
-    """leakyolo-n trained 1 epoch on shapes at 64 px."""
+def learn_yaml(tmp_path_factory):
+    """A 96-px shapes dataset big enough to learn from (192 train / 64 val images)."""
+    from leakyolo.datasets import build
+
+    return build("shapes", out=tmp_path_factory.mktemp("data") / "shapes96", imgsz=IMGSZ, n_images=256)
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, learn_yaml):
+    """leakyolo-n trained on shapes at 96 px until it detects (about 90 s on 2 cores).
+
+    Mosaic off and a 1-epoch warmup: at this budget mosaic leaves too few learnable objects.
+    """
     from leakyolo.models.train import train
 
-    return train("leakyolo-n", str(shapes_yaml), epochs=1, imgsz=64, batch=8, workers=0,
-                 project=tmp_path_factory.mktemp("runs"), name="tiny")
+    return train("leakyolo-n", str(learn_yaml), epochs=30, imgsz=IMGSZ, batch=8, workers=0,
+                 project=tmp_path_factory.mktemp("runs"), name="shapes", mosaic=0.0, warmup_epochs=1)
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory, trained_run):
+    """FP32 (end2end), INT8 (end2end) and FP32 raw ONNX files of the trained model."""
+    from leakyolo.export.export import export
+
+    out = tmp_path_factory.mktemp("onnx")
+    fp32, int8 = export(trained_run, imgsz=IMGSZ, int8=True, calib_images=64, out=out)
+    (raw,) = export(trained_run, imgsz=IMGSZ, raw=True, out=out, skip_gates=True)
+    return {"fp32": fp32, "int8": int8, "raw": raw}
