@@ -1,1 +1,1 @@
-"""leakyolo.compare"""
+"""Benchmark, evaluation and comparison reports."""

@@ -9,6 +9,7 @@ from .errors import UserError
 
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands; each package registers its own."""
+    from leakyolo.compare import cli as compare_cli
     from leakyolo.datasets import cli as data_cli
     from leakyolo.export import cli as export_cli
     from leakyolo.models import cli as models_cli
@@ -16,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leakyolo", description="LeakYOLO: Leaky-ReLU edge detector toolchain")
     parser.add_argument("--version", action="version", version=f"leakyolo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data_cli, models_cli, export_cli):
+    for module in (data_cli, models_cli, export_cli, compare_cli):
         module.register(sub)
     return parser
 

@@ -1,10 +1,12 @@
 """Named dataset builders and `resolve_data`: a name or a YAML in, a validated data YAML out."""
 
+import json
 import sys
 from pathlib import Path
 
 from leakyolo.errors import UserError
 from leakyolo.paths import cache_dir
+from leakyolo.provenance import sha256_file
 
 from . import digits, shapes, trees
 from .writer import DatasetWriter, reusable
@@ -58,3 +60,15 @@ def resolve_data(spec: str, imgsz=None) -> str:
         raise UserError(f"dataset '{spec}' not found: use one of {', '.join(BUILDERS)} or a data YAML path")
     validate_yaml(path)
     return str(path.resolve())
+
+
+def dataset_identity(data_yaml: str) -> dict:
+    """Name and content hash of a dataset: from our dataset.json, else the YAML file's sha256."""
+    path = Path(data_yaml)
+    meta = path.parent / "dataset.json"
+    if meta.is_file():
+        info = json.loads(meta.read_text())
+        return {"name": info.get("name"), "yaml": str(path), "content_sha256": info.get("content_sha256")}
+    if path.is_file():
+        return {"name": path.stem, "yaml": str(path), "yaml_sha256": sha256_file(path)}
+    return {"name": data_yaml, "yaml": data_yaml}

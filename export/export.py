@@ -1,6 +1,5 @@
 """`leakyolo export`: FP32 ONNX (+ INT8) with gates and model cards, published atomically."""
 
-import json
 import shutil
 import sys
 import tempfile
@@ -19,15 +18,6 @@ PARITY_IMAGES = 4
 def log(message: str) -> None:
     """Progress on stderr."""
     print(f"export: {message}", file=sys.stderr, flush=True)
-
-
-def dataset_facts(data) -> dict:
-    """Name and content hash of a dataset, when it is one of ours."""
-    meta = Path(data).parent / "dataset.json" if data else None
-    if meta and meta.is_file():
-        info = json.loads(meta.read_text())
-        return {"data": str(data), "name": info.get("name"), "content_sha256": info.get("content_sha256")}
-    return {"data": str(data) if data else None}
 
 
 def source_facts(weights: Path, record: dict) -> dict:
@@ -57,7 +47,7 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
            skip_gates: bool = False, with_ultralytics_int8: bool = False, exclude_head: bool = True,
            name=None, seed: int = 0) -> list:
     """Export a checkpoint; return the published ONNX paths (each with a .json model card beside it)."""
-    from leakyolo.datasets import calibration_images, resolve_data
+    from leakyolo.datasets import calibration_images, dataset_identity, resolve_data
 
     from .onnx_fp32 import export_fp32
     from .quantize import quantize
@@ -102,7 +92,7 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
                 q_acc = onnx_map(q, data, imgsz)
                 q_gates = {"checker": "passed", "accuracy": accuracy_gate(fp32_acc, q_acc, max_drop, q.name)}
             cards[q] = card(q, model=model_name, precision="int8", source=source, quantization=settings,
-                            calibration={**dataset_facts(data), "split": "train", "seed": seed,
+                            calibration={**dataset_identity(data), "split": "train", "seed": seed,
                                          "preprocessing": "letterbox (leakyolo.detect.preprocess)"},
                             gates=q_gates, accuracy=q_acc)
         if with_ultralytics_int8:

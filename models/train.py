@@ -27,18 +27,6 @@ TRAIN_SETTINGS = {
 }
 
 
-def dataset_identity(data_yaml: str) -> dict:
-    """Name and content hash of a dataset: from our dataset.json, else the YAML file's sha256."""
-    path = Path(data_yaml)
-    meta = path.parent / "dataset.json"
-    if meta.is_file():
-        info = json.loads(meta.read_text())
-        return {"name": info.get("name"), "yaml": str(path), "content_sha256": info.get("content_sha256")}
-    if path.is_file():
-        return {"name": path.stem, "yaml": str(path), "yaml_sha256": sha256_file(path)}
-    return {"name": data_yaml, "yaml": data_yaml}
-
-
 def describe_model(yolo, imgsz: int) -> dict:
     """Census, params and GFLOPs of a built model."""
     from .census import census, params_and_gflops
@@ -64,7 +52,7 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
     `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint. `callbacks` maps
     Ultralytics callback events to extra functions (progress reporting, tests).
     """
-    from leakyolo.datasets import resolve_data
+    from leakyolo.datasets import dataset_identity, resolve_data
 
     from .registry import model_yaml, spec
 

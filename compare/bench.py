@@ -1,0 +1,123 @@
+"""`leakyolo bench`: model-only and end-to-end latency of ONNX detectors, interleaved across models.
+
+Needs only the base install (numpy, onnxruntime, opencv), so it runs on a Raspberry Pi. Runs are
+interleaved (A B A B ...) so that drift (thermal, other load) hits every model alike, and thread
+pools do not spin between runs (spinning pools of one session steal the cores of the next).
+"""
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from leakyolo.detect.detector import Detector
+from leakyolo.detect.preprocess import preprocess
+from leakyolo.errors import UserError
+from leakyolo.provenance import sha256_file, stamp, write_json
+
+from .fingerprint import fingerprint
+from .stats import summarize
+
+SCHEMA = "leakyolo.bench/1"
+
+
+def model_card(path: Path) -> dict:
+    """The model card beside an ONNX file, checked against the file's hash."""
+    card_path = path.with_suffix(".json")
+    if not card_path.is_file():
+        return {}
+    card = json.loads(card_path.read_text())
+    if card.get("sha256") and card["sha256"] != sha256_file(path):
+        raise UserError(f"{path}: sha256 no longer matches its model card {card_path.name}; re-export the model")
+    return card
+
+
+def card_summary(card: dict) -> dict:
+    """The card fields a report needs."""
+    run = card.get("source", {}).get("run", {})
+    return {"model": card.get("model"), "precision": card.get("precision"), "activation": run.get("activation"),
+            "dataset": run.get("dataset", {}).get("name"), "seed": run.get("seed"), "epochs": run.get("epochs"),
+            "params": run.get("params"), "gflops@640": run.get("gflops@640"),
+            "quantization": card.get("quantization", {}).get("tool") or card.get("quantization", {}).get("format"),
+            "accuracy": card.get("accuracy"), "size_bytes": card.get("size_bytes")}
+
+
+def sample_frame(image, size) -> np.ndarray:
+    """A real image if given, else a fixed pseudo-random frame of the model's input size."""
+    if image:
+        frame = cv2.imread(str(image), cv2.IMREAD_COLOR)
+        if frame is None:
+            raise UserError(f"{image}: cannot read the benchmark image")
+        return frame
+    return np.random.default_rng(0).integers(0, 255, (*size, 3), dtype=np.uint8)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=None, label=None,
+          progress=True) -> dict:
+    """Benchmark every model at every thread count; return the result record."""
+    paths = [Path(m) for m in models]
+    for p in paths:
+        if not p.is_file():
+            raise UserError(f"model {p} not found")
+    cards = {p: model_card(p) for p in paths}
+    results = {p: {} for p in paths}
+    rss, imgsz = {}, {}
+    for n in threads:
+        detectors = {}
+        for p in paths:
+            before = peak_rss_mb()
+            detectors[p] = Detector(p, conf=0.25, threads=n, spinning=False)
+            rss[p] = max(rss.get(p, 0.0), peak_rss_mb() - before)
+        imgsz.update({p: list(d.imgsz) for p, d in detectors.items()})
+        frames = {p: sample_frame(image, d.imgsz) for p, d in detectors.items()}
+        inputs = {p: preprocess(frames[p], d.imgsz)[0] for p, d in detectors.items()}
+        model_ms = {p: [] for p in paths}
+        e2e_ms = {p: [] for p in paths}
+        splits = {p: [] for p in paths}
+        for i in range(warmup + runs):
+            for p, det in detectors.items():  # interleaved: A B A B ...
+                t0 = time.perf_counter()
+                det.run(inputs[p])
+                t1 = time.perf_counter()
+                det(frames[p])
+                t2 = time.perf_counter()
+                if i >= warmup:
+                    model_ms[p].append((t1 - t0) * 1e3)
+                    e2e_ms[p].append((t2 - t1) * 1e3)
+                    splits[p].append(det.timings)
+        for p in paths:
+            results[p][str(n)] = {"model_only": summarize(model_ms[p]), "end_to_end": summarize(e2e_ms[p]),
+                                  "split_p50_ms": {k: round(float(np.median([t[k] for t in splits[p]])), 4)
+                                                   for k in splits[p][0]}}
+            if progress:
+                print(f"bench: {p.name} threads={n}: model p50 {results[p][str(n)]['model_only']['p50']:.2f} ms, "
+                      f"end-to-end p50 {results[p][str(n)]['end_to_end']['p50']:.2f} ms", file=sys.stderr)
+        del detectors
+    return {
+        "schema": SCHEMA,
+        "kind": "bench",
+        "machine": fingerprint(label),
+        "settings": {"threads": list(threads), "warmup": warmup, "runs": runs, "batch": 1, "interleaved": True,
+                     "intra_op_spinning": False, "graph_optimization": "all",
+                     "input": str(image) if image else "fixed random frame"},
+        "models": [{"file": p.name, "path": str(p.resolve()), "sha256": sha256_file(p), "card": card_summary(cards[p]),
+                    "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}
+                   for p in paths],
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        **stamp(),
+    }
+
+
+def save(record: dict, out) -> Path:
+    """Write a result record atomically."""
+    return write_json(Path(out), record)

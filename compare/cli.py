@@ -1,0 +1,56 @@
+"""`leakyolo bench`, `leakyolo eval`, `leakyolo report`."""
+
+from pathlib import Path
+
+
+def threads_list(text: str) -> list:
+    """'1,2' -> [1, 2]."""
+    return [int(t) for t in text.split(",") if t.strip()]
+
+
+def register(sub) -> None:
+    """Add the compare commands."""
+    b = sub.add_parser("bench", help="latency of ONNX models (base install only: runs on a Raspberry Pi)")
+    b.add_argument("models", nargs="+", type=Path, help="ONNX files (model cards beside them are read if present)")
+    b.add_argument("--threads", type=threads_list, default=[1], help="thread counts, e.g. 1,2 (default 1)")
+    b.add_argument("--warmup", type=int, default=20)
+    b.add_argument("--runs", type=int, default=200)
+    b.add_argument("--image", type=Path, help="a real image for the end-to-end timing (default: fixed random frame)")
+    b.add_argument("--label", help="machine label in reports (default: arch + CPU model)")
+    b.add_argument("--out", type=Path, default=Path("results/bench.json"))
+    b.set_defaults(func=run_bench)
+    e = sub.add_parser("eval", help="mAP of ONNX models on a dataset's val split (one evaluator for all)")
+    e.add_argument("models", nargs="+", type=Path)
+    e.add_argument("--data", required=True, help="dataset name or data YAML")
+    e.add_argument("--imgsz", type=int, help="default: from each model's metadata")
+    e.add_argument("--out", type=Path, default=Path("results/eval.json"))
+    e.set_defaults(func=run_eval)
+    r = sub.add_parser("report", help="merge bench/eval JSON from any machines into report.md and report.html")
+    r.add_argument("results", nargs="+", type=Path)
+    r.add_argument("--out", type=Path, default=Path("reports/latest"))
+    r.add_argument("--title", default="LeakYOLO comparison")
+    r.add_argument("--note", default="", help="a banner under the title (e.g. the training budget)")
+    r.set_defaults(func=run_report)
+
+
+def run_bench(args) -> None:
+    """Benchmark and save."""
+    from .bench import bench, save
+
+    print(save(bench(args.models, args.threads, args.warmup, args.runs, args.image, args.label), args.out))
+
+
+def run_eval(args) -> None:
+    """Evaluate and save."""
+    from leakyolo.provenance import write_json
+
+    from .evaluate import evaluate
+
+    print(write_json(args.out, evaluate(args.models, args.data, args.imgsz)))
+
+
+def run_report(args) -> None:
+    """Render the report."""
+    from .report import report
+
+    print(report(args.results, args.out, args.title, args.note))

@@ -1,0 +1,34 @@
+"""`leakyolo eval`: mAP of ONNX models through one evaluator (Ultralytics' validator, ONNX backend)."""
+
+import sys
+from pathlib import Path
+
+from leakyolo.errors import UserError
+from leakyolo.provenance import sha256_file, stamp
+
+from .bench import card_summary, model_card
+
+SCHEMA = "leakyolo.eval/1"
+
+
+def evaluate(models: list, data: str, imgsz=None) -> dict:
+    """mAP50, mAP50-95 and per-class AP for each ONNX file on the same val split."""
+    from leakyolo.datasets import dataset_identity, resolve_data
+    from leakyolo.detect.session import OnnxModel
+    from leakyolo.export.gates import onnx_map
+    from leakyolo.offline import import_ultralytics
+
+    import_ultralytics("eval")
+    data_yaml = resolve_data(data)
+    rows = []
+    for m in map(Path, models):
+        if not m.is_file():
+            raise UserError(f"model {m} not found")
+        size = imgsz or OnnxModel(m).meta("imgsz", [None])[0]
+        if not size:
+            raise UserError(f"{m}: no imgsz metadata; pass --imgsz")
+        print(f"eval: {m.name} on {data} at {size}", file=sys.stderr)
+        rows.append({"file": m.name, "path": str(m.resolve()), "sha256": sha256_file(m),
+                     "card": card_summary(model_card(m)), "imgsz": size, **onnx_map(m, data_yaml, size)})
+    return {"schema": SCHEMA, "kind": "eval", "data": dataset_identity(data_yaml), "evaluator":
+            "ultralytics DetectionValidator on the ONNX Runtime backend, batch 1", "models": rows, **stamp()}

@@ -1,0 +1,266 @@
+"""`leakyolo report`: merge bench and eval JSON (any number of machines) into report.md / report.html."""
+
+import base64
+import html
+import io
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from leakyolo.errors import UserError
+from leakyolo.provenance import atomic_write_bytes, stamp, write_json
+
+from .bench import SCHEMA as BENCH_SCHEMA
+from .evaluate import SCHEMA as EVAL_SCHEMA
+
+BASELINE = ("yolo26n", "fp32", "")  # speedups are relative to YOLO26n FP32 on the same machine and threads
+
+
+def load_results(files: list) -> tuple:
+    """(bench records, eval records), each checked for a known schema."""
+    benches, evals = [], []
+    for f in map(Path, files):
+        try:
+            record = json.loads(f.read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise UserError(f"{f}: not a readable JSON result ({type(e).__name__})") from None
+        schema = record.get("schema") if isinstance(record, dict) else None
+        if schema == BENCH_SCHEMA:
+            benches.append((f, record))
+        elif schema == EVAL_SCHEMA:
+            evals.append((f, record))
+        else:
+            raise UserError(f"{f}: schema {schema!r} is not {BENCH_SCHEMA} or {EVAL_SCHEMA}; "
+                            f"regenerate it with this version of leakyolo bench / eval")
+    if not benches and not evals:
+        raise UserError("no results given: pass bench and/or eval JSON files")
+    check_common_models(benches)
+    return benches, evals
+
+
+def check_common_models(benches: list) -> None:
+    """Machines must share at least one model file (by sha256), else their numbers cannot be compared."""
+    if len(benches) < 2:
+        return
+    shared = set.intersection(*({m["sha256"] for m in r["models"]} for _, r in benches))
+    if not shared:
+        names = ", ".join(f"{f.name} ({r['machine']['label']})" for f, r in benches)
+        raise UserError(f"the machines in {names} benchmarked no common model file (sha256); nothing to compare")
+
+
+def variant(card: dict) -> str:
+    """How an INT8 file was made, when it matters (ours vs Ultralytics' quantize=8)."""
+    q = card.get("quantization") or ""
+    return "ultralytics" if "ultralytics" in q else ""
+
+
+def row_key(card: dict, fallback: str) -> tuple:
+    """Rows group files of the same model, precision, variant and dataset (seeds aggregate)."""
+    return (card.get("dataset") or "?", card.get("model") or fallback, card.get("precision") or "?", variant(card))
+
+
+def mean_spread(values: list):
+    """(mean, std or None) of the non-missing values."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
+
+
+def collect(benches: list, evals: list) -> tuple:
+    """Rows {key: facts} and the (machine, threads) columns."""
+    rows = defaultdict(lambda: {"lat": defaultdict(list), "lat90": defaultdict(list), "map": [], "map50": [],
+                                "sources": set(), "card": {}})
+    columns = []
+    for f, record in benches:
+        machine = record["machine"]["label"]
+        for m in record["models"]:
+            row = rows[row_key(m["card"], m["file"])]
+            row["card"] = row["card"] or m["card"]
+            row["size_mb"] = (m["card"].get("size_bytes") or 0) / 2**20 or row.get("size_mb")
+            row["sources"].add(f"{f.name}:{m['sha256'][:12]}")
+            for threads, res in m["results"].items():
+                col = (machine, threads)
+                if col not in columns:
+                    columns.append(col)
+                row["lat"][col].append(res["model_only"]["p50"])
+                row["lat90"][col].append(res["model_only"]["p90"])
+    for f, record in evals:
+        for m in record["models"]:
+            card = {**m["card"], "dataset": m["card"].get("dataset") or record["data"].get("name")}
+            row = rows[row_key(card, m["file"])]
+            row["card"] = row["card"] or card
+            row["map"].append(m["mAP50-95"])
+            row["map50"].append(m["mAP50"])
+            row["sources"].add(f"{f.name}:{m['sha256'][:12]}")
+    return rows, columns
+
+
+def fmt(value, spread=None, digits=3, scale=1.0) -> str:
+    """A number with optional ± spread; '—' when missing."""
+    if value is None:
+        return "—"
+    text = f"{value * scale:.{digits}f}"
+    return f"{text} ± {spread * scale:.{digits}f}" if spread is not None else text
+
+
+def table(rows: dict, columns: list, dataset: str) -> tuple:
+    """(header, body rows) of one dataset's comparison table, as text cells."""
+    keys = sorted(k for k in rows if k[0] == dataset)
+    base = rows.get((dataset, *BASELINE))
+    header = ["model", "activation", "precision", "params (M)", "GFLOPs@640", "file MB", "mAP50-95", "mAP50",
+              "INT8 mAP drop (pts)"]
+    for machine, threads in columns:
+        header += [f"p50 / p90 ms [{machine}, {threads} thr]", f"speedup vs YOLO26n FP32 [{machine}, {threads} thr]"]
+    body = []
+    for key in keys:
+        row, card = rows[key], rows[key]["card"]
+        map_mean, map_std = mean_spread(row["map"])
+        map50_mean, map50_std = mean_spread(row["map50"])
+        drop = None
+        fp32 = rows.get((key[0], key[1], "fp32", ""))
+        if key[2] == "int8" and fp32 and map_mean is not None:
+            fp32_mean = mean_spread(fp32["map"])[0]
+            drop = None if fp32_mean is None else (fp32_mean - map_mean) * 100
+        precision = key[2] + (" (Ultralytics quantize=8)" if key[3] else "")
+        cells = [key[1], card.get("activation") or "—", precision,
+                 fmt(card.get("params"), digits=2, scale=1e-6) if card.get("params") else "—",
+                 fmt(card.get("gflops@640"), digits=2), fmt(row.get("size_mb"), digits=1),
+                 fmt(map_mean, map_std), fmt(map50_mean, map50_std), fmt(drop, digits=2)]
+        for col in columns:
+            p50, p50_std = mean_spread(row["lat"].get(col, []))
+            p90 = mean_spread(row["lat90"].get(col, []))[0]
+            base_p50 = mean_spread(base["lat"].get(col, []))[0] if base else None
+            cells += [f"{fmt(p50, p50_std, 2)} / {fmt(p90, digits=2)}" if p50 else "—",
+                      f"{base_p50 / p50:.2f}x" if p50 and base_p50 else "—"]
+        body.append(cells)
+    return header, body
+
+
+def markdown_table(header: list, body: list) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in body]
+    return "\n".join(lines)
+
+
+def html_table(header: list, body: list) -> str:
+    """An HTML table."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def plots(rows: dict, columns: list, datasets: list) -> dict:
+    """PNG bytes of the report's figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = {}
+    if columns:
+        col = columns[0]
+        fig, ax = plt.subplots(figsize=(6.5, 4.2))
+        for dataset in datasets:
+            points = []
+            for key, row in rows.items():
+                lat, acc = mean_spread(row["lat"].get(col, []))[0], mean_spread(row["map"])[0]
+                if key[0] == dataset and lat and acc is not None:
+                    points.append((lat, acc, f"{key[1]} {key[2]}{' U' if key[3] else ''}"))
+            for lat, acc, name in points:
+                ax.scatter(lat, acc)
+                ax.annotate(name, (lat, acc), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            front, best = [], -1.0
+            for lat, acc, _ in sorted(points):
+                if acc > best:
+                    front.append((lat, acc))
+                    best = acc
+            if front:
+                ax.plot(*zip(*front), "--", lw=1, label=f"Pareto front ({dataset})")
+        ax.set_xlabel(f"model-only p50 latency, ms [{col[0]}, {col[1]} thr]")
+        ax.set_ylabel("mAP50-95")
+        ax.legend(fontsize=7)
+        figures["latency_vs_map.png"] = fig
+        fig, ax = plt.subplots(figsize=(7.5, 4.2))
+        names = sorted({(k[1], k[2], k[3]) for k in rows})
+        width = 0.8 / max(len(columns), 1)
+        for j, c in enumerate(columns):
+            values = [mean_spread([v for k, r in rows.items() if (k[1], k[2], k[3]) == n for v in r["lat"].get(c, [])])[0]
+                      or 0 for n in names]
+            ax.bar([i + j * width for i in range(len(names))], values, width, label=f"{c[0]}, {c[1]} thr")
+        ax.set_xticks([i + width * (len(columns) - 1) / 2 for i in range(len(names))])
+        ax.set_xticklabels([f"{n[0]}\n{n[1]}{' U' if n[2] else ''}" for n in names], fontsize=7)
+        ax.set_ylabel("model-only p50 latency, ms")
+        ax.legend(fontsize=7)
+        figures["latency_per_model.png"] = fig
+        fig, ax = plt.subplots(figsize=(6.5, 3.8))
+        models = sorted({k[1] for k in rows})
+        speedups = []
+        for name in models:
+            fp32 = [r for k, r in rows.items() if k[1] == name and k[2] == "fp32"]
+            int8 = [r for k, r in rows.items() if k[1] == name and k[2] == "int8" and not k[3]]
+            a = mean_spread([v for r in fp32 for v in r["lat"].get(col, [])])[0]
+            b = mean_spread([v for r in int8 for v in r["lat"].get(col, [])])[0]
+            speedups.append(a / b if a and b else 0)
+        ax.bar(models, speedups)
+        ax.axhline(1.0, color="gray", lw=1)
+        ax.set_ylabel(f"INT8 speedup over own FP32 [{col[0]}, {col[1]} thr]")
+        figures["int8_speedup.png"] = fig
+    out = {}
+    for name, fig in figures.items():
+        buf = io.BytesIO()
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=110)
+        plt.close(fig)
+        out[name] = buf.getvalue()
+    return out
+
+
+def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "") -> Path:
+    """Write report.md, report.html, the plots and the merged inputs into out; return report.md."""
+    benches, evals = load_results(files)
+    rows, columns = collect(benches, evals)
+    datasets = sorted({k[0] for k in rows})
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    images = plots(rows, columns, datasets)
+    machines = {r["machine"]["label"]: r["machine"] for _, r in benches}
+    commands = [f"{f.name}: {r.get('command')}" for f, r in benches + evals]
+    sources = {f"{k[1]} {k[2]}{' (Ultralytics)' if k[3] else ''} [{k[0]}]": sorted(r["sources"]) for k, r in rows.items()}
+    md = [f"# {title}", ""]
+    if note:
+        md += [f"> {note}", ""]
+    htm = [f"<h1>{html.escape(title)}</h1>"] + ([f"<p class='note'>{html.escape(note)}</p>"] if note else [])
+    for dataset in datasets:
+        header, body = table(rows, columns, dataset)
+        md += [f"## Dataset: {dataset}", "", markdown_table(header, body), ""]
+        htm += [f"<h2>Dataset: {html.escape(dataset)}</h2>", html_table(header, body)]
+    md += ["Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
+           "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
+           "mAP: Ultralytics' validator on the ONNX files, same val split for all.", ""]
+    htm.append(f"<p>{html.escape(md[-2])}</p>")
+    md += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
+    htm += ["<h2>Figures</h2>"] + [f"<img alt='{n}' src='data:image/png;base64,{base64.b64encode(b).decode()}'>"
+                                    for n, b in images.items()]
+    md += ["## Machines", ""] + [f"- **{k}**: {json.dumps(v)}" for k, v in machines.items()] + [""]
+    md += ["## Sources (result file : model sha256 prefix)", ""]
+    md += [f"- {k}: {', '.join(v)}" for k, v in sources.items()] + ["", "## Commands", ""]
+    md += [f"- `{c}`" for c in commands]
+    htm += ["<h2>Machines</h2><pre>" + html.escape(json.dumps(machines, indent=1)) + "</pre>",
+            "<h2>Sources</h2><pre>" + html.escape(json.dumps(sources, indent=1)) + "</pre>",
+            "<h2>Commands</h2><pre>" + html.escape("\n".join(commands)) + "</pre>",
+            "<h2>Raw results</h2>" + "".join(
+                f"<details><summary>{html.escape(f.name)}</summary><pre>{html.escape(json.dumps(r, indent=1))}</pre>"
+                f"</details>" for f, r in benches + evals)]
+    for name, data in images.items():
+        atomic_write_bytes(out / name, data)
+    write_json(out / "results.json", {"inputs": {f.name: r for f, r in benches + evals}, **stamp()})
+    style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
+             "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
+             "img{max-width:48%;margin:4px}")
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>{''.join(htm)}</body></html>")
+    atomic_write_bytes(out / "report.html", page.encode())
+    return atomic_write_bytes(out / "report.md", ("\n".join(md) + "\n").encode())
