@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(VENV)/bin/leakyolo demo
+	$(VENV)/bin/leakyolo pipeline
 
 test: install
 	$(PY) -m pytest

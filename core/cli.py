@@ -19,7 +19,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (data_cli, models_cli, export_cli, compare_cli):
         module.register(sub)
+    add_pipeline(sub)
     return parser
+
+
+def add_pipeline(sub) -> None:
+    """The main job."""
+    p = sub.add_parser("pipeline", help="the main job: data, training, export, eval, bench, report, demo video")
+    p.add_argument("--profile", choices=("quick", "full"), default="quick",
+                   help="quick (~20 min, illustrative) or full (hours: the comparison, 2 seeds, trees + digits)")
+    p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
+    p.add_argument("--models", type=lambda s: s.split(","), help="default leakyolo-n,yolo26n-leaky,yolo26n")
+    p.add_argument("--imgsz", type=int)
+    p.add_argument("--epochs", type=int, help="override the profile's epochs for every dataset")
+    p.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 0,1")
+    p.add_argument("--device", default="cpu", help="cpu, 0 or 0,1 (GPU / multi-GPU via Ultralytics)")
+    p.add_argument("--out", default="runs/pipeline")
+    p.set_defaults(func=run_pipeline)
+
+
+def run_pipeline(args) -> None:
+    """Run the main job."""
+    from .pipeline import pipeline
+
+    print(pipeline(args.profile, data=args.data, models=args.models, imgsz=args.imgsz, seeds=args.seeds,
+                   epochs=args.epochs, device=args.device, out=args.out))
 
 
 def run(func, args) -> int:

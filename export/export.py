@@ -46,7 +46,10 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
            calib_method: str = "minmax", types: str = "u8s8", out=None, raw: bool = False, max_drop: float = 1.5,
            skip_gates: bool = False, with_ultralytics_int8: bool = False, exclude_head: bool = True,
            name=None, seed: int = 0) -> list:
-    """Export a checkpoint; return the published ONNX paths (each with a .json model card beside it)."""
+    """Export a checkpoint; return the published ONNX paths (each with a .json model card beside it).
+
+    Files are named NAME-IMGSZ[-raw]-{fp32,int8}.onnx, NAME defaulting to the run's model name.
+    """
     from leakyolo.datasets import calibration_images, dataset_identity, resolve_data
 
     from .onnx_fp32 import export_fp32
@@ -54,14 +57,14 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
 
     weights, record = resolve_weights(weights_or_run)
     yolo = load_detector(weights, imgsz)
-    model_name = name or record.get("model") or weights.stem
+    model_name = record.get("model") or name or weights.stem
     data = calib_data or record.get("dataset", {}).get("yaml")
     if data is None and (int8 or not skip_gates):
         raise UserError("no dataset known for this checkpoint: pass --calib-data NAME|YAML (calibration and gates)")
     data = resolve_data(data) if data else None
     out = Path(out) if out else (weights.parent.parent / "onnx" if record else weights.parent)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{model_name}-{imgsz}{'-raw' if raw else ''}"
+    stem = f"{name or model_name}-{imgsz}{'-raw' if raw else ''}"
     size = (imgsz, imgsz)
     source = source_facts(weights, record)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".export-"))

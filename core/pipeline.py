@@ -1,0 +1,172 @@
+"""`leakyolo pipeline`: data -> train (identical budgets) -> export FP32 + INT8 -> eval -> bench ->
+report -> demo video. Every stage is resumable; rerunning after Ctrl-C continues where it stopped."""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import cv2
+
+from .errors import UserError
+from .provenance import sha256_file, write_json
+from .stages import Stages, check_disk
+
+MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
+# Identical for every model within a profile. Quick: mosaic off and a short warmup, since at a few
+# minutes per model mosaic leaves too few learnable iterations (measured, see docs/performance.md).
+PROFILES = {
+    "quick": {"data": ["trees"], "imgsz": 320, "epochs": {"trees": 30, "digits": 8, "shapes": 30}, "seeds": [0],
+              "train": {"batch": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
+              "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": 300,
+              "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
+                      "per model, far from convergence)"},
+    "full": {"data": ["trees", "digits"], "imgsz": 320, "epochs": {"trees": 150, "digits": 60, "shapes": 100},
+             "seeds": [0, 1], "train": {"batch": 16},
+             "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
+             "note": "full budget: same data, epochs, optimizer and evaluator for every model; mean ± std over seeds"},
+}
+EPOCH_SECONDS_AT_320 = {"trees": 10, "digits": 45, "shapes": 3}  # measured per model on the 2-core CPU, batch 8-16
+
+
+def plan(cfg: dict, models: list) -> float:
+    """Print the plan; return the estimated CPU seconds."""
+    total = 0.0
+    scale = (cfg["imgsz"] / 320) ** 2
+    for ds in cfg["data"]:
+        epochs = cfg["epochs"][ds]
+        seconds = epochs * EPOCH_SECONDS_AT_320.get(ds, 30) * scale * len(models) * len(cfg["seeds"])
+        total += seconds + 120
+        print(f"  {ds}: {len(models)} models x {len(cfg['seeds'])} seed(s) x {epochs} epochs at {cfg['imgsz']} px "
+              f"(~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
+    return total + 60
+
+
+def train_stage(st: Stages, run_dir: Path, inputs: dict, **kwargs) -> str:
+    """Train, resuming a half-trained run made with the same inputs; start over if inputs changed."""
+    from leakyolo.models.train import train
+
+    marker = run_dir / "pipeline-inputs.json"
+    last = run_dir / "weights" / "last.pt"
+    if last.is_file() and marker.is_file() and json.loads(marker.read_text()) == json.loads(json.dumps(inputs)):
+        st.say(f"resuming {run_dir.name} from {last}")
+        return str(train(kwargs["model"], kwargs["data"], resume=run_dir))
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    write_json(marker, inputs)
+    done = train(**kwargs, project=run_dir.parent, name=run_dir.name, exist_ok=True,
+                 callbacks={"on_pretrain_routine_start": lambda tr: write_json(Path(tr.save_dir) / marker.name,
+                                                                              inputs)})
+    return str(done)
+
+
+def demo_video(dataset_yaml: str, model: Path, out: Path) -> list:
+    """An annotated video made by `detect` on held-out (val) frames."""
+    from leakyolo.detect import cli as detect_cli
+    from leakyolo.detect.preprocess import letterbox
+
+    images = sorted((Path(dataset_yaml).parent / "images" / "val").glob("*.jpg"))[:48]
+    if not images:
+        raise UserError(f"no val images next to {dataset_yaml} for the demo video")
+    source = out / "demo-source.mp4"
+    tmp = out / ".demo-source.partial.mp4"
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), 2, (640, 640))
+    for p in images:
+        frame = cv2.imread(str(p))
+        writer.write(cv2.resize(letterbox(frame, (320, 320))[0], (640, 640), interpolation=cv2.INTER_LINEAR))
+    writer.release()
+    tmp.replace(source)
+    demo, jsonl = out / "demo.mp4", out / "demo.jsonl"
+    args = detect_cli.build_parser().parse_args(["--source", str(source), "--model", str(model), "--save", str(demo),
+                                                 "--json", str(jsonl), "--threads", "2"])
+    detect_cli.run(args)
+    return [str(demo), str(jsonl), str(source)]
+
+
+def headline(out: Path, dataset: str) -> str:
+    """LeakYOLO-n INT8 vs YOLO26n FP32 / INT8: mAP and 1-thread latency, from this run's results."""
+    evals = json.loads((out / "results" / f"eval-{dataset}.json").read_text())["models"]
+    bench = json.loads((out / "results" / f"bench-{dataset}.json").read_text())["models"]
+    lat = {m["sha256"]: m["results"].get("1", {}).get("model_only", {}).get("p50") for m in bench}
+    lines = [f"{'model':<36}{'mAP50-95':>9}{'mAP50':>8}{'p50 ms (1 thr)':>16}"]
+    for m in evals:
+        if m["card"].get("model") in ("leakyolo-n", "yolo26n"):
+            lines.append(f"{m['file']:<36}{m['mAP50-95']:>9.3f}{m['mAP50']:>8.3f}{lat.get(m['sha256']) or 0:>16.2f}")
+    return "\n".join(lines)
+
+
+def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=None, epochs=None, device="cpu",
+             out="runs/pipeline") -> Path:
+    """Run the whole product; return the report path."""
+    from leakyolo.compare.bench import bench
+    from leakyolo.compare.evaluate import evaluate
+    from leakyolo.compare.report import report
+    from leakyolo.datasets import build
+    from leakyolo.export.export import export
+    from leakyolo.models.registry import spec
+    from leakyolo.offline import import_ultralytics
+
+    if profile not in PROFILES:
+        raise UserError(f"unknown profile '{profile}': choose {', '.join(PROFILES)}")
+    cfg = json.loads(json.dumps(PROFILES[profile]))
+    models = models or MODELS
+    for m in models:
+        spec(m)
+    cfg["data"] = data or cfg["data"]
+    cfg["imgsz"] = imgsz or cfg["imgsz"]
+    cfg["seeds"] = seeds if seeds is not None else cfg["seeds"]
+    if epochs:
+        cfg["epochs"] = {ds: epochs for ds in cfg["data"]}
+    import_ultralytics("the pipeline")
+    out = Path(out).resolve() / profile
+    out.mkdir(parents=True, exist_ok=True)
+    check_disk(out, 3.0)
+    st = Stages(out)
+    print(f"LeakYOLO pipeline, profile '{profile}' -> {out}", file=sys.stderr)
+    estimate = plan(cfg, models)
+    print(f"  models: {', '.join(models)}; export FP32 + INT8 (gated); eval; bench {cfg['bench']['threads']} threads; "
+          f"report; demo video\n  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
+    result_files, data_yamls = [], {}
+    for ds in cfg["data"]:
+        data_yaml = data_yamls[ds] = st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
+                           lambda: str(build(ds, imgsz=cfg["imgsz"])))
+        content = json.loads((Path(data_yaml).parent / "dataset.json").read_text())["content_sha256"]
+        onnx_dir = out / "onnx" / ds
+        files = []
+        for seed in cfg["seeds"]:
+            for model in models:
+                tag = f"{ds}-{model}-s{seed}"
+                run_dir = out / "train" / tag
+                inputs = {"model": model, "data": content, "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
+                          "seed": seed, "device": device, **cfg["train"]}
+                kwargs = dict(model=model, data=data_yaml, epochs=cfg["epochs"][ds], imgsz=cfg["imgsz"], seed=seed,
+                              device=device, workers=2, **cfg["train"])
+                st.run(f"train-{tag}", inputs, [run_dir / "weights" / "best.pt"],
+                       lambda: train_stage(st, run_dir, inputs, **kwargs))
+                weights = run_dir / "weights" / "best.pt"
+                exp_inputs = {"weights": sha256_file(weights), "imgsz": cfg["imgsz"], "calib": cfg["calib_images"],
+                              "ultralytics_int8": model == "yolo26n"}
+                files += st.run(f"export-{tag}", exp_inputs, lambda r: r, lambda: [str(p) for p in export(
+                    run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=onnx_dir,
+                    name=f"{model}-s{seed}", with_ultralytics_int8=model == "yolo26n")])
+        hashes = {Path(f).name: sha256_file(f) for f in files}
+        eval_json, bench_json = out / "results" / f"eval-{ds}.json", out / "results" / f"bench-{ds}.json"
+        st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
+               lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
+        st.run(f"bench-{ds}", {"files": hashes, **cfg["bench"]}, [bench_json],
+               lambda: str(write_json(bench_json, bench(files, **cfg["bench"], image=sorted(
+                   (Path(data_yaml).parent / "images" / "val").glob("*.jpg"))[0]))))
+        result_files += [eval_json, bench_json]
+    report_dir = out / "report"
+    st.run("report", {"results": {p.name: sha256_file(p) for p in result_files}}, [report_dir / "report.md"],
+           lambda: str(report(result_files, report_dir, title=f"LeakYOLO vs YOLO26 ({profile} profile)",
+                              note=cfg["note"])))
+    first = cfg["data"][0]
+    lead = out / "onnx" / first / f"{models[0]}-s{cfg['seeds'][0]}-{cfg['imgsz']}-int8.onnx"
+    demo = st.run("demo", {"model": sha256_file(lead)}, lambda r: r, lambda: demo_video(data_yamls[first], lead, out))
+    print(f"\nDone in {sum(st.timings.values()) / 60:.1f} min. Stage times (s): {json.dumps(st.timings)}", file=sys.stderr)
+    print(f"ONNX files and model cards: {out / 'onnx'}\nreport: {report_dir / 'report.md'} and report.html\n"
+          f"demo video: {demo[0]}\n\n{headline(out, first)}\n\n"
+          f"Try it: detect --source camera --model {lead}\n"
+          f"    or: detect --source {demo[2]} --model {lead} --show", file=sys.stderr)
+    return report_dir / "report.md"
