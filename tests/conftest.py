@@ -49,3 +49,13 @@ def exported(tmp_path_factory, trained_run):
     fp32, int8 = export(trained_run, imgsz=IMGSZ, int8=True, calib_images=64, out=out)
     (raw,) = export(trained_run, imgsz=IMGSZ, raw=True, out=out, skip_gates=True)
     return {"fp32": fp32, "int8": int8, "raw": raw}
+
+
+@pytest.fixture(scope="session")
+def pipeline_out(tmp_path_factory):
+    """The main job end to end on shapes with a tiny budget (two models, one epoch)."""
+    from leakyolo.pipeline import pipeline
+
+    out = tmp_path_factory.mktemp("pipeline")
+    report = pipeline("quick", data=["shapes"], models=["leakyolo-n", "yolo26n"], imgsz=64, epochs=1, out=out)
+    return report.parent.parent

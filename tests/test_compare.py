@@ -1,0 +1,98 @@
+"""Bench schema and interleaving, eval, and the report from several machines."""
+
+import json
+import shutil
+
+import pytest
+
+from leakyolo.compare import bench as bench_mod
+from leakyolo.compare.report import report
+from leakyolo.errors import UserError
+
+
+def test_bench_schema_and_fingerprint(exported):
+    record = bench_mod.bench([exported["fp32"], exported["int8"]], threads=(1, 2), warmup=2, runs=5, progress=False)
+    assert record["schema"] == "leakyolo.bench/1" and record["settings"]["interleaved"]
+    machine = record["machine"]
+    for key in ("label", "cpu", "arch", "cores", "isa", "os", "python", "numpy", "onnxruntime"):
+        assert machine[key] is not None, key
+    for m in record["models"]:
+        assert len(m["sha256"]) == 64 and m["card"]["precision"] in ("fp32", "int8")
+        for threads in ("1", "2"):
+            res = m["results"][threads]
+            for part in ("model_only", "end_to_end"):
+                stats = res[part]
+                assert stats["n"] == 5 and 0 < stats["min"] <= stats["p50"] <= stats["p90"] <= stats["p99"]
+            assert set(res["split_p50_ms"]) == {"preprocess_ms", "model_ms", "postprocess_ms"}
+    assert record["peak_rss_mb"] > 0
+
+
+def test_bench_interleaves_models(exported, monkeypatch):
+    calls = []
+    real = bench_mod.Detector.run
+
+    def spy(self, x):
+        calls.append(self.path.name)
+        return real(self, x)
+
+    monkeypatch.setattr(bench_mod.Detector, "run", spy)
+    bench_mod.bench([exported["fp32"], exported["int8"]], warmup=1, runs=3, progress=False)
+    a, b = exported["fp32"].name, exported["int8"].name
+    model_only = calls[::2]  # each iteration: run() for model-only, then __call__ (which also calls run)
+    assert model_only == [a, b] * 4
+
+
+def test_bench_refuses_model_changed_since_its_card(exported, tmp_path):
+    copy = tmp_path / exported["int8"].name
+    shutil.copy(exported["int8"], copy)
+    shutil.copy(exported["int8"].with_suffix(".json"), copy.with_suffix(".json"))
+    copy.write_bytes(copy.read_bytes() + b"\0")
+    with pytest.raises(UserError, match="no longer matches its model card"):
+        bench_mod.bench([copy], runs=1, warmup=0, progress=False)
+
+
+def test_eval_of_tiny_models(pipeline_out):
+    record = json.loads((pipeline_out / "results" / "eval-shapes.json").read_text())
+    assert record["schema"] == "leakyolo.eval/1" and record["data"]["name"] == "shapes"
+    assert {m["card"]["model"] for m in record["models"]} == {"leakyolo-n", "yolo26n"}
+    for m in record["models"]:
+        assert 0 <= m["mAP50-95"] <= m["mAP50"] <= 1 and set(m["per_class_mAP50-95"]) <= {"rectangle", "circle",
+                                                                                           "triangle"}
+
+
+def fake_machine(bench_file, tmp_path, label, factor):
+    record = json.loads(bench_file.read_text())
+    record["machine"]["label"] = label
+    for m in record["models"]:
+        for res in m["results"].values():
+            for part in ("model_only", "end_to_end"):
+                res[part] = {k: (round(v * factor, 4) if k != "n" else v) for k, v in res[part].items()}
+    path = tmp_path / f"bench-{label.replace(' ', '_')}.json"
+    path.write_text(json.dumps(record))
+    return path, record
+
+
+def test_report_from_two_machines(pipeline_out, tmp_path):
+    results = pipeline_out / "results"
+    pi, pi_record = fake_machine(results / "bench-shapes.json", tmp_path, "fake Pi 5", 7.0)
+    md = report([results / "bench-shapes.json", pi, results / "eval-shapes.json"], tmp_path / "r", note="test").read_text()
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "fake Pi 5, 1 thr" in md and "fake Pi 5" in html and "<img" in html
+    for m in pi_record["models"]:  # every latency number is traceable to the JSON
+        p50 = m["results"]["1"]["model_only"]["p50"]
+        assert f"{p50:.2f} / " in md, (m["file"], p50)
+    lines = [line for line in md.splitlines() if line.startswith("| yolo26n | SiLU | fp32 |")]
+    assert lines and lines[0].count("1.00x") == 4  # the baseline against itself, 2 machines x 2 thread counts
+
+
+def test_report_refuses_other_schema_and_disjoint_machines(pipeline_out, tmp_path):
+    bad = tmp_path / "old.json"
+    bad.write_text(json.dumps({"schema": "leakyolo.bench/0", "models": []}))
+    with pytest.raises(UserError, match="schema 'leakyolo.bench/0'"):
+        report([bad], tmp_path / "r")
+    other, record = fake_machine(pipeline_out / "results" / "bench-shapes.json", tmp_path, "other", 1.0)
+    for m in record["models"]:
+        m["sha256"] = "0" * 64
+    other.write_text(json.dumps(record))
+    with pytest.raises(UserError, match="no common model"):
+        report([pipeline_out / "results" / "bench-shapes.json", other], tmp_path / "r2")

@@ -1,0 +1,74 @@
+"""The main job: every artifact, skip-on-rerun, and resume after an interrupted training."""
+
+import json
+
+import cv2
+import pytest
+
+from leakyolo.pipeline import pipeline
+
+
+def test_pipeline_artifacts(pipeline_out):
+    onnx = pipeline_out / "onnx" / "shapes"
+    names = sorted(p.name for p in onnx.glob("*.onnx"))
+    assert names == ["leakyolo-n-s0-64-fp32.onnx", "leakyolo-n-s0-64-int8.onnx", "yolo26n-s0-64-fp32.onnx",
+                     "yolo26n-s0-64-int8-ultralytics.onnx", "yolo26n-s0-64-int8.onnx"]
+    for p in onnx.glob("*.onnx"):
+        card = json.loads(p.with_suffix(".json").read_text())
+        assert card["file"] == p.name and card["accuracy"] is not None
+    for name in ("eval-shapes.json", "bench-shapes.json"):
+        assert json.loads((pipeline_out / "results" / name).read_text())["models"]
+    report = pipeline_out / "report"
+    text = (report / "report.md").read_text()
+    assert "quick budget: illustrative, not a comparison" in text and "| yolo26n | SiLU | fp32 |" in text
+    for png in ("latency_vs_map.png", "latency_per_model.png", "int8_speedup.png"):
+        assert (report / png).stat().st_size > 1000
+    assert "data:image/png;base64," in (report / "report.html").read_text()
+    cap = cv2.VideoCapture(str(pipeline_out / "demo.mp4"))
+    assert cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 16  # the 16 held-out val images
+    assert len((pipeline_out / "demo.jsonl").read_text().splitlines()) == 16
+    assert all((pipeline_out / "logs" / f"{s}.log").exists() for s in ("data-shapes", "report", "demo"))
+
+
+def test_rerun_skips_every_stage(pipeline_out, capsys):
+    pipeline("quick", data=["shapes"], models=["leakyolo-n", "yolo26n"], imgsz=64, epochs=1, out=pipeline_out.parent)
+    err = capsys.readouterr().err
+    stages = len(list((pipeline_out / "stages").glob("*.json")))
+    assert err.count("up to date, skipped") == stages and "started" not in err
+
+
+@pytest.mark.slow
+def test_interrupted_training_resumes_in_pipeline(tmp_path, monkeypatch, capsys):
+    import leakyolo.models.train as training
+
+    real = training.train
+
+    def interrupt_after_first_epoch(*args, **kwargs):
+        def stop(trainer):
+            raise KeyboardInterrupt
+
+        kwargs["callbacks"] = {**(kwargs.get("callbacks") or {}), "on_model_save": stop}
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train", interrupt_after_first_epoch)
+    run = dict(data=["shapes"], models=["leakyolo-n"], imgsz=64, epochs=2, out=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline("quick", **run)
+    last = tmp_path / "quick" / "train" / "shapes-leakyolo-n-s0" / "weights" / "last.pt"
+    assert last.is_file()
+    monkeypatch.setattr(training, "train", real)
+    capsys.readouterr()
+    pipeline("quick", **run)
+    err = capsys.readouterr().err
+    assert "data-shapes: up to date, skipped" in err and f"resuming shapes-leakyolo-n-s0 from {last}" in err
+    record = json.loads((last.parent.parent / "run.json").read_text())
+    assert record["status"] == "done" and record["epochs"] == 2
+
+
+def test_unknown_profile_and_model():
+    from leakyolo.errors import UserError
+
+    with pytest.raises(UserError, match="unknown profile"):
+        pipeline("medium")
+    with pytest.raises(UserError, match="unknown model"):
+        pipeline("quick", models=["yolov5n"])
