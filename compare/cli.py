@@ -25,6 +25,14 @@ def register(sub) -> None:
     e.add_argument("--imgsz", type=int, help="default: from each model's metadata")
     e.add_argument("--out", type=Path, default=Path("results/eval.json"))
     e.set_defaults(func=run_eval)
+    a = sub.add_parser("arm", help="run models on emulated ARM cores (qemu): output parity and instruction counts")
+    a.add_argument("models", nargs="+", type=Path)
+    a.add_argument("--cores", type=lambda s: s.split(","), default=["cortex-a72", "cortex-a76"],
+                   help="emulated cores, comma separated (cortex-a72, cortex-a76)")
+    a.add_argument("--image", type=Path, help="input image (default: a fixed random frame)")
+    a.add_argument("--no-count", action="store_true", help="parity only, skip instruction counting")
+    a.add_argument("--out", type=Path, default=Path("results/arm.json"))
+    a.set_defaults(func=run_arm)
     r = sub.add_parser("report", help="merge bench/eval JSON from any machines into report.md and report.html")
     r.add_argument("results", nargs="+", type=Path)
     r.add_argument("--out", type=Path, default=Path("reports/latest"))
@@ -47,6 +55,19 @@ def run_eval(args) -> None:
     from .evaluate import evaluate
 
     print(write_json(args.out, evaluate(args.models, args.data, args.imgsz)))
+
+
+def run_arm(args) -> None:
+    """Emulated ARM check and save."""
+    from leakyolo.errors import UserError
+    from leakyolo.provenance import write_json
+
+    from .arm import CORES, arm_check
+
+    unknown = [c for c in args.cores if c not in CORES]
+    if unknown:
+        raise UserError(f"unknown core {', '.join(unknown)}: choose from {', '.join(CORES)}")
+    print(write_json(args.out, arm_check(args.models, args.cores, args.image, not args.no_count)))
 
 
 def run_report(args) -> None:

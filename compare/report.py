@@ -11,6 +11,7 @@ from pathlib import Path
 from leakyolo.errors import UserError
 from leakyolo.provenance import atomic_write_bytes, stamp, write_json
 
+from .arm import SCHEMA as ARM_SCHEMA
 from .bench import SCHEMA as BENCH_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
 
@@ -18,8 +19,8 @@ BASELINE = ("yolo26n", "fp32", "")  # speedups are relative to YOLO26n FP32 on t
 
 
 def load_results(files: list) -> tuple:
-    """(bench records, eval records), each checked for a known schema."""
-    benches, evals = [], []
+    """(bench, eval, arm records), each checked for a known schema."""
+    benches, evals, arms = [], [], []
     for f in map(Path, files):
         try:
             record = json.loads(f.read_text())
@@ -30,13 +31,32 @@ def load_results(files: list) -> tuple:
             benches.append((f, record))
         elif schema == EVAL_SCHEMA:
             evals.append((f, record))
+        elif schema == ARM_SCHEMA:
+            arms.append((f, record))
         else:
-            raise UserError(f"{f}: schema {schema!r} is not {BENCH_SCHEMA} or {EVAL_SCHEMA}; "
-                            f"regenerate it with this version of leakyolo bench / eval")
+            raise UserError(f"{f}: schema {schema!r} is not {BENCH_SCHEMA}, {EVAL_SCHEMA} or {ARM_SCHEMA}; "
+                            f"regenerate it with this version of leakyolo bench / eval / arm")
     if not benches and not evals:
         raise UserError("no results given: pass bench and/or eval JSON files")
     check_common_models(benches)
-    return benches, evals
+    return benches, evals, arms
+
+
+def arm_table(arms: list, names: dict) -> tuple:
+    """Emulated-ARM parity and instructions per inference, with the ratio to YOLO26n FP32 per core."""
+    rows = [r for _, record in arms for r in record["models"]]
+    base = {r["core"]: r.get("instructions_per_inference") for r in rows
+            if names.get(r["sha256"], ("",))[0] == "yolo26n" and r["precision"] == "fp32"}
+    header = ["model", "precision", "emulated core", "parity (max abs diff)", "instructions / inference (M)",
+              "vs YOLO26n FP32"]
+    body = []
+    for r in rows:
+        n = r.get("instructions_per_inference")
+        ratio = f"{n / base[r['core']]:.2f}x" if n and base.get(r["core"]) else "—"
+        body.append([names.get(r["sha256"], (r["file"],))[0], r["precision"], r["core"],
+                     f"{'ok' if r['parity']['ok'] else 'FAIL'} ({r['parity']['max_abs_diff']:.2g})",
+                     f"{n / 1e6:.1f}" if n else "—", ratio])
+    return header, body
 
 
 def check_common_models(benches: list) -> None:
@@ -220,14 +240,14 @@ def plots(rows: dict, columns: list, datasets: list) -> dict:
 
 def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "") -> Path:
     """Write report.md, report.html, the plots and the merged inputs into out; return report.md."""
-    benches, evals = load_results(files)
+    benches, evals, arms = load_results(files)
     rows, columns = collect(benches, evals)
     datasets = sorted({k[0] for k in rows})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     images = plots(rows, columns, datasets)
     machines = {r["machine"]["label"]: r["machine"] for _, r in benches}
-    commands = [f"{f.name}: {r.get('command')}" for f, r in benches + evals]
+    commands = [f"{f.name}: {r.get('command')}" for f, r in benches + evals + arms]
     sources = {f"{k[1]} {k[2]}{' (Ultralytics)' if k[3] else ''} [{k[0]}]": sorted(r["sources"]) for k, r in rows.items()}
     md = [f"# {title}", ""]
     if note:
@@ -237,6 +257,13 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "")
         header, body = table(rows, columns, dataset)
         md += [f"## Dataset: {dataset}", "", markdown_table(header, body), ""]
         htm += [f"<h2>Dataset: {html.escape(dataset)}</h2>", html_table(header, body)]
+    if arms:
+        names = {m["sha256"]: (m["card"].get("model") or m["file"],) for _, r in benches + evals for m in r["models"]}
+        header, body = arm_table(arms, names)
+        md += ["## Emulated ARM (qemu user mode)", "", markdown_table(header, body), "",
+               "Instruction counts are deterministic and rank models; they are not cycles and not a board's "
+               "latency. Emulated wall-clock time is never reported.", ""]
+        htm += ["<h2>Emulated ARM (qemu user mode)</h2>", html_table(header, body), f"<p>{html.escape(md[-2])}</p>"]
     md += ["Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
            "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
            "mAP: Ultralytics' validator on the ONNX files, same val split for all.", ""]
@@ -253,10 +280,10 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "")
             "<h2>Commands</h2><pre>" + html.escape("\n".join(commands)) + "</pre>",
             "<h2>Raw results</h2>" + "".join(
                 f"<details><summary>{html.escape(f.name)}</summary><pre>{html.escape(json.dumps(r, indent=1))}</pre>"
-                f"</details>" for f, r in benches + evals)]
+                f"</details>" for f, r in benches + evals + arms)]
     for name, data in images.items():
         atomic_write_bytes(out / name, data)
-    write_json(out / "results.json", {"inputs": {f.name: r for f, r in benches + evals}, **stamp()})
+    write_json(out / "results.json", {"inputs": {f.name: r for f, r in benches + evals + arms}, **stamp()})
     style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
              "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
              "img{max-width:48%;margin:4px}")

@@ -16,7 +16,7 @@ MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
 # Identical for every model within a profile. Quick: mosaic off and a short warmup, since at a few
 # minutes per model mosaic leaves too few learnable iterations (measured, see docs/performance.md).
 PROFILES = {
-    "quick": {"data": ["trees"], "imgsz": 320, "epochs": {"trees": 30, "digits": 8, "shapes": 30}, "seeds": [0],
+    "quick": {"data": ["digits"], "imgsz": 160, "epochs": {"trees": 30, "digits": 20, "shapes": 30}, "seeds": [0],
               "train": {"batch": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
               "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": 300,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
@@ -26,7 +26,13 @@ PROFILES = {
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
              "note": "full budget: same data, epochs, optimizer and evaluator for every model; mean ± std over seeds"},
 }
+ARM_CORES = ("cortex-a72", "cortex-a76")
 EPOCH_SECONDS_AT_320 = {"trees": 10, "digits": 45, "shapes": 3}  # measured per model on the 2-core CPU, batch 8-16
+
+
+def first_val_image(data_yaml: str) -> Path:
+    """A held-out image of one of our datasets (bench and ARM inputs)."""
+    return sorted((Path(data_yaml).parent / "images" / "val").glob("*.jpg"))[0]
 
 
 def plan(cfg: dict, models: list) -> float:
@@ -98,6 +104,7 @@ def headline(out: Path, dataset: str) -> str:
 def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=None, epochs=None, device="cpu",
              out="runs/pipeline") -> Path:
     """Run the whole product; return the report path."""
+    from leakyolo.compare.arm import arm_check
     from leakyolo.compare.bench import bench
     from leakyolo.compare.evaluate import evaluate
     from leakyolo.compare.report import report
@@ -125,7 +132,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     print(f"LeakYOLO pipeline, profile '{profile}' -> {out}", file=sys.stderr)
     estimate = plan(cfg, models)
     print(f"  models: {', '.join(models)}; export FP32 + INT8 (gated); eval; bench {cfg['bench']['threads']} threads; "
-          f"report; demo video\n  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
+          f"emulated ARM check; report; demo video\n  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
     result_files, data_yamls = [], {}
     for ds in cfg["data"]:
         data_yaml = data_yamls[ds] = st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
@@ -154,9 +161,15 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
         st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
                lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
         st.run(f"bench-{ds}", {"files": hashes, **cfg["bench"]}, [bench_json],
-               lambda: str(write_json(bench_json, bench(files, **cfg["bench"], image=sorted(
-                   (Path(data_yaml).parent / "images" / "val").glob("*.jpg"))[0]))))
+               lambda: str(write_json(bench_json, bench(files, **cfg["bench"], image=first_val_image(data_yaml)))))
         result_files += [eval_json, bench_json]
+        if shutil.which("qemu-aarch64"):
+            arm_json = out / "results" / f"arm-{ds}.json"
+            st.run(f"arm-{ds}", {"files": hashes, "cores": ARM_CORES}, [arm_json],
+                   lambda: str(write_json(arm_json, arm_check(files, ARM_CORES, image=first_val_image(data_yaml)))))
+            result_files.append(arm_json)
+        else:
+            st.say("arm: qemu-aarch64 not found (apt-get install qemu-user): emulated ARM check skipped")
     report_dir = out / "report"
     st.run("report", {"results": {p.name: sha256_file(p) for p in result_files}}, [report_dir / "report.md"],
            lambda: str(report(result_files, report_dir, title=f"LeakYOLO vs YOLO26 ({profile} profile)",

@@ -1,0 +1,139 @@
+"""`leakyolo arm`: run ONNX models in an emulated aarch64 userland (qemu user mode) and check them.
+
+For each model and emulated core: the outputs on a fixed input are compared with this machine's
+(FP32: allclose rtol = atol = 1e-4; INT8: within one quantisation step of the head's outputs), and
+a deterministic cost figure is measured: executed guest instructions per inference, counted by a
+qemu plugin as (count with 3 inferences - count with 1) / 2. Instruction counts are not cycles and
+not a board's timing; emulated wall-clock time is never reported as ARM latency.
+"""
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from leakyolo.detect.preprocess import preprocess
+from leakyolo.detect.session import OnnxModel
+from leakyolo.errors import UserError
+from leakyolo.paths import cache_dir
+from leakyolo.provenance import sha256_file, stamp
+
+from .arm_userland import build_plugin, ensure_userland, log, qemu_binary
+
+SCHEMA = "leakyolo.arm/1"
+CORES = {  # qemu -cpu name: /proc/cpuinfo the guest sees (must match the emulated core's features)
+    "cortex-a72": ("0xd08", "0x0", "fp asimd evtstrm crc32 cpuid"),
+    "cortex-a76": ("0xd0b", "0x4", "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid "
+                                   "asimdrdm lrcpc dcpop asimddp"),
+}
+FP32_TOL = 1e-4
+GUEST = """
+import sys
+import numpy as np
+import onnxruntime as ort
+model, inputs, outputs, runs = sys.argv[1:5]
+opts = ort.SessionOptions()
+opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+x = np.load(inputs)["x"]
+for _ in range(int(runs)):
+    y = session.run(None, {session.get_inputs()[0].name: x})
+np.savez(outputs, *y)
+"""
+
+
+def write_cpuinfo(root: Path, core: str) -> None:
+    """The guest's /proc/cpuinfo (qemu 7.2 would pass the host's through; onnxruntime reads it)."""
+    part, variant, features = CORES[core]
+    (root / "proc" / "cpuinfo").write_text(
+        f"processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: {features}\nCPU implementer\t: 0x41\n"
+        f"CPU architecture: 8\nCPU variant\t: {variant}\nCPU part\t: {part}\nCPU revision\t: 1\n\n")
+
+
+def guest_run(root: Path, core: str, model: Path, x_file: Path, out: Path, runs: int, plugin=None) -> int:
+    """Run the guest script; return the executed instruction count (0 without plugin)."""
+    write_cpuinfo(root, core)
+    script = out.with_suffix(".py")
+    script.write_text(GUEST)
+    log_file = out.with_suffix(".log")
+    cmd = [qemu_binary(), "-cpu", core, "-L", str(root)]
+    if plugin:
+        cmd += ["-plugin", str(plugin), "-d", "plugin", "-D", str(log_file)]
+    cmd += [str(root / "usr" / "bin" / "python3.11"), str(script), str(model), str(x_file), str(out), str(runs)]
+    env = {"PYTHONPATH": "/pyarm", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/tmp",
+           "PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        last = (done.stderr.strip() or "no output").splitlines()[-1]
+        raise UserError(f"emulated {core} run of {model.name} failed (exit {done.returncode}: {last[:200]})")
+    if not plugin:
+        return 0
+    match = re.search(r"LEAKYOLO_INSNS (\d+)", log_file.read_text())
+    if not match:
+        raise UserError(f"the instruction-count plugin printed nothing for {model.name} on {core}")
+    return int(match.group(1))
+
+
+def head_output_step(model_path: Path) -> float:
+    """One quantisation step at the head's outputs: the largest scale of a DequantizeLinear in the head."""
+    model = onnx.load(str(model_path))
+    inits = {i.name: i for i in model.graph.initializer}
+    layers = [int(m.group(1)) for n in model.graph.node if (m := re.match(r"^/model\.(\d+)/", n.name))]
+    prefix = f"/model.{max(layers)}/" if layers else ""
+    scales = [float(numpy_helper.to_array(inits[n.input[1]]).max()) for n in model.graph.node
+              if n.op_type == "DequantizeLinear" and n.name.startswith(prefix) and n.input[1] in inits]
+    return max(scales) if scales else 0.0
+
+
+def compare(host: list, guest: list, int8: bool, step: float, strides=32) -> dict:
+    """Max abs difference per output and whether it is within tolerance."""
+    diff = max(float(np.abs(a - b).max()) if a.size else 0.0 for a, b in zip(host, guest))
+    tol = step * strides if int8 else None  # boxes are decoded as (grid +- distance) * stride
+    ok = (diff <= tol + 1e-6) if int8 else all(np.allclose(a, b, rtol=FP32_TOL, atol=FP32_TOL) for a, b in
+                                               zip(host, guest))
+    return {"max_abs_diff": diff, "tolerance": tol if int8 else f"allclose rtol=atol={FP32_TOL}", "ok": bool(ok)}
+
+
+def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = True) -> dict:
+    """Emulated parity and instruction counts for each model on each core."""
+    root = ensure_userland()
+    plugin = build_plugin(cache_dir("arm")) if count else None
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for m in map(Path, models):
+            session = OnnxModel(m, threads=1)
+            size = tuple(session.meta("imgsz") or session.inputs[0].shape[2:])
+            frame = cv2.imread(str(image)) if image else np.random.default_rng(0).integers(0, 255, (*size, 3), np.uint8)
+            x = preprocess(frame, size)[0]
+            x_file = tmp / f"{m.stem}-x.npz"
+            np.savez(x_file, x=x)
+            host = session.run(x)
+            int8 = any(n.op_type == "QuantizeLinear" for n in onnx.load(str(m)).graph.node)
+            step = head_output_step(m) if int8 else 0.0
+            stride = int(session.meta("stride") or 32)
+            for core in cores:
+                log(f"{m.name} on emulated {core}")
+                out1 = tmp / f"{m.stem}-{core}-1.npz"
+                c1 = guest_run(root, core, m, x_file, out1, 1, plugin)
+                guest = list(np.load(out1).values())
+                row = {"file": m.name, "sha256": sha256_file(m), "core": core, "precision": "int8" if int8 else "fp32",
+                       "parity": compare(host, guest, int8, step, stride)}
+                if count:
+                    c3 = guest_run(root, core, m, x_file, tmp / f"{m.stem}-{core}-3.npz", 3, plugin)
+                    row["instructions_per_inference"] = (c3 - c1) // 2
+                rows.append(row)
+    failed = [f"{r['file']} on {r['core']}" for r in rows if not r["parity"]["ok"]]
+    record = {"schema": SCHEMA, "kind": "arm", "emulator": subprocess.run([qemu_binary(), "--version"],
+              capture_output=True, text=True).stdout.splitlines()[0], "models": rows,
+              "note": "instructions executed per inference under qemu user mode: deterministic, ranks models; "
+                      "not cycles and not a board timing", **stamp()}
+    if failed:
+        raise UserError(f"emulated ARM outputs differ from this machine's for {', '.join(failed)}")
+    return record
