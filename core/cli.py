@@ -1,6 +1,7 @@
 """The `leakyolo` command: one entry point, a subcommand per job."""
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -47,7 +48,7 @@ def run_pipeline(args) -> None:
 
 
 def run(func, args) -> int:
-    """Run a command: UserError -> one line on stderr, exit 2; Ctrl-C -> exit 130."""
+    """Run a command: UserError -> one line on stderr, exit 2; Ctrl-C -> exit 130; closed stdout -> 0."""
     try:
         func(args)
         return 0
@@ -57,6 +58,9 @@ def run(func, args) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `detect --json - | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def main(argv=None) -> int:

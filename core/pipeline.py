@@ -13,16 +13,19 @@ from .provenance import sha256_file, write_json
 from .stages import Stages, check_disk
 
 MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
-# Identical for every model within a profile. Quick: mosaic off and a short warmup, since at a few
-# minutes per model mosaic leaves too few learnable iterations (measured, see docs/performance.md).
+# Identical for every model within a profile. nbs = batch: Ultralytics' default nominal batch of 64
+# accumulates gradients over 64/batch batches, i.e. 8x fewer optimizer steps at batch 8, which on
+# these small sets and budgets slowed learning ~2x (measured, docs/performance.md). Quick also
+# turns mosaic off and shortens warmup: at a few minutes per model mosaic leaves too few learnable
+# iterations (measured on shapes and trees).
 PROFILES = {
     "quick": {"data": ["digits"], "imgsz": 160, "epochs": {"trees": 30, "digits": 20, "shapes": 30}, "seeds": [0],
-              "train": {"batch": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
+              "train": {"batch": 8, "nbs": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
               "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": 300,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
     "full": {"data": ["trees", "digits"], "imgsz": 320, "epochs": {"trees": 150, "digits": 60, "shapes": 100},
-             "seeds": [0, 1], "train": {"batch": 16},
+             "seeds": [0, 1], "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
              "note": "full budget: same data, epochs, optimizer and evaluator for every model; mean ± std over seeds"},
 }

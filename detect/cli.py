@@ -132,16 +132,9 @@ def run(args, capture_factory=None) -> int:
 
 def main(argv=None) -> int:
     """Entry point of the `detect` command."""
-    args = build_parser().parse_args(argv)
-    try:
-        run(args)
-        return 0
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # `detect --json - | head`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    from leakyolo.cli import run as run_command
+
+    return run_command(run, build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
         **{k: t_args[k] for k in ("seed", "epochs", "imgsz", "batch")},
         "device": str(t_args["device"]),
         "optimizer": {k: t_args[k] for k in TRAIN_SETTINGS if k in t_args},
-        "settings": {k: t_args[k] for k in ("mosaic", "close_mosaic", "warmup_epochs", "workers", "patience")},
+        "settings": {k: t_args[k] for k in ("mosaic", "close_mosaic", "warmup_epochs", "nbs", "workers", "patience")},
         "wall_seconds": round(time.time() - started, 1),
         "metrics": {"mAP50": round(float(metrics.get("metrics/mAP50(B)", 0.0)), 5),
                     "mAP50-95": round(float(metrics.get("metrics/mAP50-95(B)", 0.0)), 5)},
