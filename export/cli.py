@@ -11,7 +11,8 @@ def register(sub) -> None:
     p.add_argument("--int8", action="store_true", help="also write an INT8 (QDQ) model, accuracy-gated")
     p.add_argument("--calib-data", help="dataset name or YAML for calibration and gates (default: the run's)")
     p.add_argument("--calib-images", type=int, default=300, help="calibration images from the train split")
-    p.add_argument("--calib-method", choices=("minmax", "entropy", "percentile"), default="minmax")
+    p.add_argument("--calib-method", choices=("auto", "minmax", "entropy", "percentile"), default="auto",
+                   help="auto: minmax, then percentile, then entropy until the accuracy gate passes")
     p.add_argument("--types", choices=("u8s8", "s8s8"), default="u8s8",
                    help="INT8 activation/weight types (u8s8 is the fast path on x86 VNNI, see docs)")
     p.add_argument("--raw", action="store_true", help="classic [1, 4+nc, anchors] output (needs NMS)")

@@ -10,9 +10,10 @@ from leakyolo.provenance import sha256_file, write_json
 
 from .card import card
 from .checkpoint import load_detector, resolve_weights
-from .gates import accuracy_gate, check_onnx, onnx_map, parity_gate
+from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
 
 PARITY_IMAGES = 4
+AUTO_METHODS = ("minmax", "percentile", "entropy")
 
 
 def log(message: str) -> None:
@@ -43,12 +44,15 @@ def ultralytics_int8(weights: Path, imgsz: int, data: str, dest: Path) -> Path:
 
 
 def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None, calib_images: int = 300,
-           calib_method: str = "minmax", types: str = "u8s8", out=None, raw: bool = False, max_drop: float = 1.5,
+           calib_method: str = "auto", types: str = "u8s8", out=None, raw: bool = False, max_drop: float = 1.5,
            skip_gates: bool = False, with_ultralytics_int8: bool = False, exclude_head: bool = True,
-           name=None, seed: int = 0) -> list:
+           name=None, seed: int = 0, int8_required: bool = True) -> list:
     """Export a checkpoint; return the published ONNX paths (each with a .json model card beside it).
 
     Files are named NAME-IMGSZ[-raw]-{fp32,int8}.onnx, NAME defaulting to the run's model name.
+    calib_method "auto" tries MinMax, then Percentile, then Entropy until the accuracy gate passes.
+    An INT8 model that fails its gate is never written; with int8_required=False the FP32 model is
+    still published (the pipeline uses this so one model's INT8 cannot stop a comparison).
     """
     from leakyolo.datasets import calibration_images, dataset_identity, resolve_data
 
@@ -85,19 +89,34 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
         cards[fp32] = card(fp32, model=model_name, precision="fp32", source=source, gates=gates, accuracy=fp32_acc)
         if int8:
             calib = calibration_images(data, calib_images, seed)
-            log(f"INT8: calibrating on {len(calib)} train images ({calib_method}, {types})")
             q = staging / f"{stem}-int8.onnx"
-            settings = quantize(fp32, q, calib, size, calib_method, types, exclude_head)
-            check_onnx(q)
-            q_gates, q_acc = {"skipped": True}, None
-            if not skip_gates:
+            methods = AUTO_METHODS if calib_method == "auto" else (calib_method,)
+            attempts = []
+            for i, method in enumerate(methods):
+                log(f"INT8: calibrating on {len(calib)} train images ({method}, {types})")
+                settings = quantize(fp32, q, calib, size, method, types, exclude_head)
+                check_onnx(q)
+                q_gates, q_acc = {"skipped": True}, None
+                if skip_gates:
+                    break
                 log("accuracy: INT8 ONNX on the val split")
                 q_acc = onnx_map(q, data, imgsz)
-                q_gates = {"checker": "passed", "accuracy": accuracy_gate(fp32_acc, q_acc, max_drop, q.name)}
-            cards[q] = card(q, model=model_name, precision="int8", source=source, quantization=settings,
-                            calibration={**dataset_identity(data), "split": "train", "seed": seed,
-                                         "preprocessing": "letterbox (leakyolo.detect.preprocess)"},
-                            gates=q_gates, accuracy=q_acc)
+                try:
+                    q_gates = {"checker": "passed", "accuracy": accuracy_gate(fp32_acc, q_acc, max_drop, q.name),
+                               "calibration_attempts": attempts}
+                    break
+                except GateError as e:
+                    attempts.append({"method": method, "mAP50-95": q_acc["mAP50-95"]})
+                    if i == len(methods) - 1:
+                        if int8_required:
+                            raise
+                        log(f"INT8 not published: {e}")
+                        q = None
+            if q is not None:
+                cards[q] = card(q, model=model_name, precision="int8", source=source, quantization=settings,
+                                calibration={**dataset_identity(data), "split": "train", "seed": seed,
+                                             "preprocessing": "letterbox (leakyolo.detect.preprocess)"},
+                                gates=q_gates, accuracy=q_acc)
         if with_ultralytics_int8:
             log("INT8 the Ultralytics way (quantize=8), for comparison")
             u = ultralytics_int8(weights, imgsz, data, staging / f"{stem}-int8-ultralytics.onnx")
