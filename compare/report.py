@@ -258,7 +258,9 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "")
         md += [f"## Dataset: {dataset}", "", markdown_table(header, body), ""]
         htm += [f"<h2>Dataset: {html.escape(dataset)}</h2>", html_table(header, body)]
     if arms:
-        names = {m["sha256"]: (m["card"].get("model") or m["file"],) for _, r in benches + evals for m in r["models"]}
+        names = {m["sha256"]: ((m["card"].get("model") or m["file"]) + (" (Ultralytics quantize=8)" if variant(m["card"])
+                                                                          else ""),)
+                 for _, r in benches + evals for m in r["models"]}
         header, body = arm_table(arms, names)
         md += ["## Emulated ARM (qemu user mode)", "", markdown_table(header, body), "",
                "Instruction counts are deterministic and rank models; they are not cycles and not a board's "
