@@ -62,12 +62,15 @@ def run_arm(args) -> None:
     from leakyolo.errors import UserError
     from leakyolo.provenance import write_json
 
-    from .arm import CORES, arm_check
+    from .arm import CORES, arm_check, failures
 
     unknown = [c for c in args.cores if c not in CORES]
     if unknown:
         raise UserError(f"unknown core {', '.join(unknown)}: choose from {', '.join(CORES)}")
-    print(write_json(args.out, arm_check(args.models, args.cores, args.image, not args.no_count)))
+    record = arm_check(args.models, args.cores, args.image, not args.no_count)
+    print(write_json(args.out, record))
+    if failures(record):
+        raise UserError(f"emulated ARM outputs differ from this machine's for {', '.join(failures(record))}")
 
 
 def run_report(args) -> None:

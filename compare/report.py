@@ -263,8 +263,8 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "")
                  for _, r in benches + evals for m in r["models"]}
         header, body = arm_table(arms, names)
         md += ["## Emulated ARM (qemu user mode)", "", markdown_table(header, body), "",
-               "Instruction counts are deterministic and rank models; they are not cycles and not a board's "
-               "latency. Emulated wall-clock time is never reported.", ""]
+               "Instruction counts repeat within about 0.1% and rank models; they are not cycles and not a "
+               "board's latency. Emulated wall-clock time is never reported.", ""]
         htm += ["<h2>Emulated ARM (qemu user mode)</h2>", html_table(header, body), f"<p>{html.escape(md[-2])}</p>"]
     md += ["Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
            "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
