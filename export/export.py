@@ -11,6 +11,7 @@ from leakyolo.provenance import sha256_file, write_json
 from .card import card
 from .checkpoint import load_detector, resolve_weights
 from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
+from .onnx_fp32 import export_fp32, ultralytics_export
 
 PARITY_IMAGES = 4
 AUTO_METHODS = ("minmax", "percentile", "entropy")
@@ -30,17 +31,7 @@ def source_facts(weights: Path, record: dict) -> dict:
 
 def ultralytics_int8(weights: Path, imgsz: int, data: str, dest: Path) -> Path:
     """INT8 ONNX the way a user would make it with Ultralytics itself (quantize=8, data=...)."""
-    from ultralytics import YOLO
-
-    work = dest.parent / f"{dest.stem}-work"
-    work.mkdir()
-    local = work / weights.name
-    shutil.copyfile(weights, local)
-    produced = YOLO(str(local)).export(format="onnx", quantize=8, data=data, imgsz=imgsz, nms=False, batch=1,
-                                       device="cpu", verbose=False)
-    Path(produced).replace(dest)
-    shutil.rmtree(work)
-    return dest
+    return ultralytics_export(weights, dest, quantize=8, data=data, imgsz=imgsz, nms=False)
 
 
 def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None, calib_images: int = 300,
@@ -56,7 +47,6 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
     """
     from leakyolo.datasets import calibration_images, dataset_identity, resolve_data
 
-    from .onnx_fp32 import export_fp32
     from .quantize import quantize
 
     weights, record = resolve_weights(weights_or_run)
@@ -74,7 +64,7 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".export-"))
     try:
         log(f"{model_name}: FP32 ONNX at {imgsz} ({'raw' if raw else 'NMS-free end2end'} output)")
-        fp32 = export_fp32(yolo, weights, imgsz, raw, staging / f"{stem}-fp32.onnx")
+        fp32 = export_fp32(weights, imgsz, raw, staging / f"{stem}-fp32.onnx")
         check_onnx(fp32)
         cards = {}
         fp32_acc = None

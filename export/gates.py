@@ -58,9 +58,10 @@ def parity_gate(yolo, onnx_path: Path, images: list, size: tuple, raw: bool) -> 
     from .onnx_fp32 import torch_reference
 
     session = OnnxModel(onnx_path)
+    inputs = sample_inputs(images, size)
     worst = {"max_box_diff_px": 0.0, "max_score_diff": 0.0}
-    for x in sample_inputs(images, size):
-        diff = compare_outputs(torch_reference(yolo, x, raw), session.run(x)[0], raw)
+    for x, ref in zip(inputs, torch_reference(yolo, inputs, raw)):
+        diff = compare_outputs(ref, session.run(x)[0], raw)
         worst = {k: max(worst[k], diff[k]) for k in worst}
     result = {**worst, "images": len(images), "box_tol_px": BOX_TOL_PX, "score_tol": SCORE_TOL}
     if worst["max_box_diff_px"] > BOX_TOL_PX or worst["max_score_diff"] > SCORE_TOL:
