@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 
-
 def ultralytics_export(weights: Path, dest: Path, **export_args) -> Path:
     """ONNX to dest through Ultralytics' exporter (format onnx, batch 1, CPU, static shapes).
 
