@@ -36,6 +36,8 @@ def add_pipeline(sub) -> None:
     p.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 0,1")
     p.add_argument("--device", default="cpu", help="cpu, 0 or 0,1 (GPU / multi-GPU via Ultralytics)")
     p.add_argument("--out", default="runs/pipeline")
+    p.add_argument("--train-only", action="store_true",
+                   help="stop after training (e.g. on a GPU box); rerun without it to export, bench and report")
     p.set_defaults(func=run_pipeline)
 
 
@@ -44,7 +46,7 @@ def run_pipeline(args) -> None:
     from .pipeline import pipeline
 
     print(pipeline(args.profile, data=args.data, models=args.models, imgsz=args.imgsz, seeds=args.seeds,
-                   epochs=args.epochs, device=args.device, out=args.out))
+                   epochs=args.epochs, device=args.device, out=args.out, train_only=args.train_only))
 
 
 def run(func, args) -> int:

@@ -105,8 +105,13 @@ def headline(out: Path, dataset: str) -> str:
 
 
 def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=None, epochs=None, device="cpu",
-             out="runs/pipeline") -> Path:
-    """Run the whole product; return the report path."""
+             out="runs/pipeline", train_only=False):
+    """Run the whole product; return the report path (the run folder with train_only).
+
+    train_only stops after training, e.g. to train on a GPU machine and export, benchmark and report
+    on the CPU the models are for: the device is not part of a stage's inputs, so the rerun there
+    (same profile and out folder) reuses the trained weights. run.json records where each trained.
+    """
     from leakyolo.compare.arm import arm_check
     from leakyolo.compare.bench import bench
     from leakyolo.compare.evaluate import evaluate
@@ -135,7 +140,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     print(f"LeakYOLO pipeline, profile '{profile}' -> {out}", file=sys.stderr)
     estimate = plan(cfg, models)
     print(f"  models: {', '.join(models)}; export FP32 + INT8 (gated); eval; bench {cfg['bench']['threads']} threads; "
-          f"emulated ARM check; report; demo video\n  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
+          f"emulated ARM check (first dataset and seed); report; demo video\n  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
     result_files, data_yamls = [], {}
     for ds in cfg["data"]:
         data_yaml = data_yamls[ds] = st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
@@ -148,11 +153,13 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
                 tag = f"{ds}-{model}-s{seed}"
                 run_dir = out / "train" / tag
                 inputs = {"model": model, "data": content, "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
-                          "seed": seed, "device": device, **cfg["train"]}
+                          "seed": seed, **cfg["train"]}
                 kwargs = dict(model=model, data=data_yaml, epochs=cfg["epochs"][ds], imgsz=cfg["imgsz"], seed=seed,
                               device=device, workers=2, **cfg["train"])
                 st.run(f"train-{tag}", inputs, [run_dir / "weights" / "best.pt"],
                        lambda: train_stage(st, run_dir, inputs, **kwargs))
+                if train_only:
+                    continue
                 weights = run_dir / "weights" / "best.pt"
                 exp_inputs = {"weights": sha256_file(weights), "imgsz": cfg["imgsz"], "calib": cfg["calib_images"],
                               "ultralytics_int8": model == "yolo26n", "calib_method": "auto"}
@@ -160,6 +167,8 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
                     run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=onnx_dir,
                     calib_method="auto",
                     name=f"{model}-s{seed}", with_ultralytics_int8=model == "yolo26n", int8_required=False)])
+        if train_only:
+            continue
         hashes = {Path(f).name: sha256_file(f) for f in files}
         eval_json, bench_json = out / "results" / f"eval-{ds}.json", out / "results" / f"bench-{ds}.json"
         st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
@@ -167,13 +176,23 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
         st.run(f"bench-{ds}", {"files": hashes, **cfg["bench"]}, [bench_json],
                lambda: str(write_json(bench_json, bench(files, **cfg["bench"], image=first_val_image(data_yaml)))))
         result_files += [eval_json, bench_json]
+        if ds != cfg["data"][0]:
+            continue
+        # Emulated ARM on the first dataset and seed only: instruction counts follow the architecture
+        # and precision, not the weights, and emulation at 320 px takes minutes per file.
+        arm_files = [f for f in files if f"-s{cfg['seeds'][0]}-" in Path(f).name]
         if shutil.which("qemu-aarch64"):
             arm_json = out / "results" / f"arm-{ds}.json"
-            st.run(f"arm-{ds}", {"files": hashes, "cores": ARM_CORES}, [arm_json],
-                   lambda: str(write_json(arm_json, arm_check(files, ARM_CORES, image=first_val_image(data_yaml)))))
+            st.run(f"arm-{ds}", {"files": {Path(f).name: hashes[Path(f).name] for f in arm_files}, "cores": ARM_CORES},
+                   [arm_json], lambda: str(write_json(arm_json, arm_check(arm_files, ARM_CORES,
+                                                                          image=first_val_image(data_yaml)))))
             result_files.append(arm_json)
         else:
             st.say("arm: qemu-aarch64 not found (apt-get install qemu-user): emulated ARM check skipped")
+    if train_only:
+        print(f"Trained in {sum(st.timings.values()) / 60:.1f} min: {out / 'train'}. Rerun without --train-only "
+              f"(same profile and --out) to export, evaluate, benchmark and report.", file=sys.stderr)
+        return out
     report_dir = out / "report"
     st.run("report", {"results": {p.name: sha256_file(p) for p in result_files}}, [report_dir / "report.md"],
            lambda: str(report(result_files, report_dir, title=f"LeakYOLO vs YOLO26 ({profile} profile)",

@@ -35,6 +35,17 @@ def describe_model(yolo, imgsz: int) -> dict:
     return {"census": census(yolo.model), **params_and_gflops(yolo.model, sizes)}
 
 
+def device_name(device) -> str:
+    """The GPU's name, or the CPU model, that trained a run (run.json)."""
+    import torch
+
+    from leakyolo.compare.fingerprint import cpuinfo
+
+    if getattr(device, "type", "") == "cuda":
+        return torch.cuda.get_device_name(device)
+    return cpuinfo()["model"]
+
+
 def _checkpoint(resume) -> Path:
     """The last.pt to resume from: a run folder or the file itself."""
     last = Path(resume) / "weights" / "last.pt" if Path(resume).is_dir() else Path(resume)
@@ -95,6 +106,7 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
         **describe_model(YOLO(str(weights)), int(t_args["imgsz"])),
         **{k: t_args[k] for k in ("seed", "epochs", "imgsz", "batch")},
         "device": str(t_args["device"]),
+        "device_name": device_name(trainer.device),
         "optimizer": {k: t_args[k] for k in TRAIN_SETTINGS if k in t_args},
         "settings": {k: t_args[k] for k in ("mosaic", "close_mosaic", "warmup_epochs", "nbs", "workers", "patience")},
         "wall_seconds": round(time.time() - started, 1),

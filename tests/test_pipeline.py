@@ -37,6 +37,16 @@ def test_rerun_skips_every_stage(pipeline_out, capsys):
     assert err.count("up to date, skipped") == stages and "started" not in err
 
 
+def test_train_only_then_reuse_on_another_device(tmp_path, capsys):
+    run = dict(data=["shapes"], models=["leakyolo-n"], imgsz=64, epochs=1, out=tmp_path, train_only=True)
+    assert pipeline("quick", **run) == tmp_path / "quick"
+    record = json.loads((tmp_path / "quick" / "train" / "shapes-leakyolo-n-s0" / "run.json").read_text())
+    assert record["status"] == "done" and record["device"] == "cpu" and record["device_name"]
+    assert not (tmp_path / "quick" / "onnx").exists() and "Rerun without --train-only" in capsys.readouterr().err
+    pipeline("quick", **{**run, "device": "0"})  # e.g. trained on a GPU box, reused here: nothing retrains
+    assert "train-shapes-leakyolo-n-s0: up to date, skipped" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_interrupted_training_resumes_in_pipeline(tmp_path, monkeypatch, capsys):
     import leakyolo.models.train as training
