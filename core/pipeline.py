@@ -118,7 +118,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     from leakyolo.compare.report import report
     from leakyolo.datasets import build
     from leakyolo.export.export import export
-    from leakyolo.models.registry import spec
+    from leakyolo.models.registry import model_digest, spec
     from leakyolo.offline import import_ultralytics
 
     if profile not in PROFILES:
@@ -152,8 +152,8 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
             for model in models:
                 tag = f"{ds}-{model}-s{seed}"
                 run_dir = out / "train" / tag
-                inputs = {"model": model, "data": content, "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
-                          "seed": seed, **cfg["train"]}
+                inputs = {"model": model, "model_yaml": model_digest(model), "data": content, "imgsz": cfg["imgsz"],
+                          "epochs": cfg["epochs"][ds], "seed": seed, **cfg["train"]}
                 kwargs = dict(model=model, data=data_yaml, epochs=cfg["epochs"][ds], imgsz=cfg["imgsz"], seed=seed,
                               device=device, workers=2, **cfg["train"])
                 st.run(f"train-{tag}", inputs, [run_dir / "weights" / "best.pt"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from leakyolo.errors import UserError
 from leakyolo.paths import cache_dir
-from leakyolo.provenance import atomic_write_bytes
+from leakyolo.provenance import atomic_write_bytes, sha256_file
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SLOPE = 0.1
@@ -83,3 +83,13 @@ def model_yaml(name: str, slope: float = DEFAULT_SLOPE) -> str:
     if not path.exists() or path.read_text() != text:
         atomic_write_bytes(path, text.encode())
     return str(path)
+
+
+def model_digest(name: str) -> str:
+    """sha256 of the YAML that builds `name`: the pipeline retrains a model whose definition changed."""
+    path = model_yaml(name)
+    if not Path(path).is_file():  # an Ultralytics packaged config, shared by its scales
+        from ultralytics.utils.checks import check_yaml
+
+        path = check_yaml(spec(name).yaml)
+    return sha256_file(path)

@@ -5,6 +5,7 @@ import json
 import cv2
 import pytest
 
+from leakyolo.models import registry
 from leakyolo.pipeline import pipeline
 
 
@@ -37,7 +38,7 @@ def test_rerun_skips_every_stage(pipeline_out, capsys):
     assert err.count("up to date, skipped") == stages and "started" not in err
 
 
-def test_train_only_then_reuse_on_another_device(tmp_path, capsys):
+def test_train_only_then_reuse_on_another_device(tmp_path, capsys, monkeypatch):
     run = dict(data=["shapes"], models=["leakyolo-n"], imgsz=64, epochs=1, out=tmp_path, train_only=True)
     assert pipeline("quick", **run) == tmp_path / "quick"
     record = json.loads((tmp_path / "quick" / "train" / "shapes-leakyolo-n-s0" / "run.json").read_text())
@@ -45,6 +46,16 @@ def test_train_only_then_reuse_on_another_device(tmp_path, capsys):
     assert not (tmp_path / "quick" / "onnx").exists() and "Rerun without --train-only" in capsys.readouterr().err
     pipeline("quick", **{**run, "device": "0"})  # e.g. trained on a GPU box, reused here: nothing retrains
     assert "train-shapes-leakyolo-n-s0: up to date, skipped" in capsys.readouterr().err
+    monkeypatch.setattr(registry, "model_digest", lambda name: "a changed model YAML")
+    pipeline("quick", **run)
+    assert "train-shapes-leakyolo-n-s0: started" in capsys.readouterr().err
+
+
+def test_model_digest_is_the_yaml_hash():
+    from leakyolo.provenance import sha256_file
+
+    assert registry.model_digest("leakyolo-n") == sha256_file(registry.model_yaml("leakyolo-n"))
+    assert len({registry.model_digest(m) for m in ("leakyolo-n", "leakyolo-s", "yolo26n", "yolo26n-leaky")}) == 4
 
 
 @pytest.mark.slow
