@@ -20,6 +20,7 @@ from leakyolo.errors import UserError
 from leakyolo.provenance import sha256_file, stamp, write_json
 
 from .fingerprint import fingerprint
+from .peak import int8_peak_gops
 from .stats import summarize
 
 SCHEMA = "leakyolo.bench/1"
@@ -71,8 +72,9 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
             raise UserError(f"model {p} not found")
     cards = {p: model_card(p) for p in paths}
     results = {p: {} for p in paths}
-    rss, imgsz = {}, {}
+    rss, imgsz, peak = {}, {}, {}
     for n in threads:
+        peak[str(n)] = round(int8_peak_gops(n), 1)
         detectors = {}
         for p in paths:
             before = peak_rss_mb()
@@ -113,6 +115,7 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
         "models": [{"file": p.name, "path": str(p.resolve()), "sha256": sha256_file(p), "card": card_summary(cards[p]),
                     "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}
                    for p in paths],
+        "int8_peak_gops": peak,  # best u8 x s8 GEMM rate at each thread count (compare/peak.py)
         "peak_rss_mb": round(peak_rss_mb(), 1),
         **stamp(),
     }

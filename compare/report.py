@@ -92,12 +92,15 @@ def collect(benches: list, evals: list) -> tuple:
     """Rows {key: facts} and the (machine, threads) columns."""
     rows = defaultdict(lambda: {"lat": defaultdict(list), "lat90": defaultdict(list), "map": [], "map50": [],
                                 "sources": set(), "card": {}})
-    columns = []
+    columns, peaks = [], {}
     for f, record in benches:
         machine = record["machine"]["label"]
+        peaks.update({(machine, t): g for t, g in record.get("int8_peak_gops", {}).items()})
         for m in record["models"]:
             row = rows[row_key(m["card"], m["file"])]
             row["card"] = row["card"] or m["card"]
+            if m["card"].get("gflops@640") and m.get("imgsz"):  # FLOPs scale with the pixel count
+                row["gops"] = m["card"]["gflops@640"] * m["imgsz"][0] * m["imgsz"][1] / 640**2
             row["size_mb"] = (m["card"].get("size_bytes") or 0) / 2**20 or row.get("size_mb")
             row["sources"].add(f"{f.name}:{m['sha256'][:12]}")
             for threads, res in m["results"].items():
@@ -114,7 +117,7 @@ def collect(benches: list, evals: list) -> tuple:
             row["map"].append(m["mAP50-95"])
             row["map50"].append(m["mAP50"])
             row["sources"].add(f"{f.name}:{m['sha256'][:12]}")
-    return rows, columns
+    return rows, columns, peaks
 
 
 def fmt(value, spread=None, digits=3, scale=1.0) -> str:
@@ -125,14 +128,23 @@ def fmt(value, spread=None, digits=3, scale=1.0) -> str:
     return f"{text} ± {spread * scale:.{digits}f}" if spread is not None else text
 
 
-def table(rows: dict, columns: list, dataset: str) -> tuple:
+def int8_share(row: dict, precision: str, p50, peak) -> str:
+    """Achieved int8 throughput (model ops / p50) and its share of the machine's int8 GEMM peak."""
+    if precision != "int8" or not (p50 and peak and row.get("gops")):
+        return "—"
+    achieved = row["gops"] / (p50 / 1e3)
+    return f"{achieved:.0f} ({100 * achieved / float(peak):.0f}%)"
+
+
+def table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
     """(header, body rows) of one dataset's comparison table, as text cells."""
     keys = sorted(k for k in rows if k[0] == dataset)
     base = rows.get((dataset, *BASELINE))
     header = ["model", "activation", "precision", "params (M)", "GFLOPs@640", "file MB", "mAP50-95", "mAP50",
               "INT8 mAP drop (pts)"]
     for machine, threads in columns:
-        header += [f"p50 / p90 ms [{machine}, {threads} thr]", f"speedup vs YOLO26n FP32 [{machine}, {threads} thr]"]
+        header += [f"p50 / p90 ms [{machine}, {threads} thr]", f"speedup vs YOLO26n FP32 [{machine}, {threads} thr]",
+                   f"int8 GOPS (% of GEMM peak) [{machine}, {threads} thr]"]
     body = []
     for key in keys:
         row, card = rows[key], rows[key]["card"]
@@ -153,7 +165,7 @@ def table(rows: dict, columns: list, dataset: str) -> tuple:
             p90 = mean_spread(row["lat90"].get(col, []))[0]
             base_p50 = mean_spread(base["lat"].get(col, []))[0] if base else None
             cells += [f"{fmt(p50, p50_std, 2)} / {fmt(p90, digits=2)}" if p50 else "—",
-                      f"{base_p50 / p50:.2f}x" if p50 and base_p50 else "—"]
+                      f"{base_p50 / p50:.2f}x" if p50 and base_p50 else "—", int8_share(row, key[2], p50, peaks.get(col))]
         body.append(cells)
     return header, body
 
@@ -241,7 +253,7 @@ def plots(rows: dict, columns: list, datasets: list) -> dict:
 def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "") -> Path:
     """Write report.md, report.html, the plots and the merged inputs into out; return report.md."""
     benches, evals, arms = load_results(files)
-    rows, columns = collect(benches, evals)
+    rows, columns, peaks = collect(benches, evals)
     datasets = sorted({k[0] for k in rows})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -254,7 +266,7 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "")
         md += [f"> {note}", ""]
     htm = [f"<h1>{html.escape(title)}</h1>"] + ([f"<p class='note'>{html.escape(note)}</p>"] if note else [])
     for dataset in datasets:
-        header, body = table(rows, columns, dataset)
+        header, body = table(rows, columns, peaks, dataset)
         md += [f"## Dataset: {dataset}", "", markdown_table(header, body), ""]
         htm += [f"<h2>Dataset: {html.escape(dataset)}</h2>", html_table(header, body)]
     if arms:
@@ -268,7 +280,10 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "")
         htm += ["<h2>Emulated ARM (qemu user mode)</h2>", html_table(header, body), f"<p>{html.escape(md[-2])}</p>"]
     md += ["Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
            "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
-           "mAP: Ultralytics' validator on the ONNX files, same val split for all.", ""]
+           "mAP: Ultralytics' validator on the ONNX files, same val split for all. int8 GOPS: the model's "
+           "FLOPs (Ultralytics' count, 2 per multiply-add) / p50, against the best u8 x s8 GEMM rate ONNX Runtime "
+           "reached on the same machine and threads (" + (", ".join(f"{t} thr: {g:.0f} GOPS" for (_, t), g in
+                                                            peaks.items()) or "not measured") + ").", ""]
     htm.append(f"<p>{html.escape(md[-2])}</p>")
     md += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
     htm += ["<h2>Figures</h2>"] + [f"<img alt='{n}' src='data:image/png;base64,{base64.b64encode(b).decode()}'>"

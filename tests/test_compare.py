@@ -1,6 +1,7 @@
 """Bench schema and interleaving, eval, and the report from several machines."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -25,6 +26,21 @@ def test_bench_schema_and_fingerprint(exported):
                 assert stats["n"] == 5 and 0 < stats["min"] <= stats["p50"] <= stats["p90"] <= stats["p99"]
             assert set(res["split_p50_ms"]) == {"preprocess_ms", "model_ms", "postprocess_ms"}
     assert record["peak_rss_mb"] > 0
+    assert set(record["int8_peak_gops"]) == {"1", "2"} and all(g > 1 for g in record["int8_peak_gops"].values())
+
+
+def test_int8_gemm_model_is_what_its_builder_makes():
+    import onnx
+    from onnx import TensorProto, helper
+
+    from leakyolo.compare.peak import GEMM
+
+    graph = helper.make_graph([helper.make_node("MatMulInteger", ["A", "B"], ["Y"])], "int8_gemm",
+                              [helper.make_tensor_value_info("A", TensorProto.UINT8, ["M", "K"]),
+                               helper.make_tensor_value_info("B", TensorProto.INT8, ["K", "N"])],
+                              [helper.make_tensor_value_info("Y", TensorProto.INT32, ["M", "N"])])
+    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="leakyolo", ir_version=8)
+    assert onnx.load(str(GEMM)).SerializeToString() == built.SerializeToString()
 
 
 def test_bench_interleaves_models(exported, monkeypatch):
@@ -83,6 +99,8 @@ def test_report_from_two_machines(pipeline_out, tmp_path):
         assert f"{p50:.2f} / " in md, (m["file"], p50)
     lines = [line for line in md.splitlines() if line.startswith("| yolo26n | SiLU | fp32 |")]
     assert lines and lines[0].count("1.00x") == 4  # the baseline against itself, 2 machines x 2 thread counts
+    int8 = [line for line in md.splitlines() if line.startswith("| leakyolo-n | LeakyReLU(0.1) | int8 |")]
+    assert "int8 GOPS (% of GEMM peak)" in md and int8 and re.search(r"\| \d+ \(\d+%\) \|", int8[0])
 
 
 def test_report_refuses_other_schema_and_disjoint_machines(pipeline_out, tmp_path):
