@@ -140,7 +140,8 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     print(f"LeakYOLO pipeline, profile '{profile}' -> {out}", file=sys.stderr)
     estimate = plan(cfg, models)
     print(f"  models: {', '.join(models)}; export FP32 + INT8 (gated); eval; bench {cfg['bench']['threads']} threads; "
-          f"emulated ARM check (first dataset and seed); report; demo video\n  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
+          f"emulated ARM check (first dataset and seed); report; demo video\n"
+          f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
     result_files, data_yamls = [], {}
     for ds in cfg["data"]:
         data_yaml = data_yamls[ds] = st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
