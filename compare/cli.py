@@ -69,8 +69,9 @@ def run_arm(args) -> None:
         raise UserError(f"unknown core {', '.join(unknown)}: choose from {', '.join(CORES)}")
     record = arm_check(args.models, args.cores, args.image, not args.no_count)
     print(write_json(args.out, record))
-    if failures(record):
-        raise UserError(f"emulated ARM outputs differ from this machine's for {', '.join(failures(record))}")
+    failed = failures(record)
+    if failed:
+        raise UserError(f"emulated ARM outputs differ from this machine's for {', '.join(failed)}")
 
 
 def run_report(args) -> None:

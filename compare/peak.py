@@ -9,17 +9,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
+
+from leakyolo.detect.session import OnnxModel
 
 GEMM = Path(__file__).with_name("int8_gemm.onnx")
 
 
 def int8_peak_gops(threads: int, sizes=(768, 1024, 1536), runs: int = 10) -> float:
     """Best median int8 GOPS (2 ops per multiply-add) of square u8 x s8 GEMMs at `threads` threads."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as in the model benchmark
-    session = ort.InferenceSession(str(GEMM), options, providers=["CPUExecutionProvider"])
+    session = OnnxModel(GEMM, threads=threads, spinning=False).session  # options as in the model benchmark
     rng = np.random.default_rng(0)
     best = 0.0
     for size in sizes:

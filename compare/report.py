@@ -100,7 +100,7 @@ def collect(benches: list, evals: list) -> tuple:
             row = rows[row_key(m["card"], m["file"])]
             row["card"] = row["card"] or m["card"]
             if m["card"].get("gflops@640") and m.get("imgsz"):  # FLOPs scale with the pixel count
-                row["gops"] = m["card"]["gflops@640"] * m["imgsz"][0] * m["imgsz"][1] / 640**2
+                row["giga_ops"] = m["card"]["gflops@640"] * m["imgsz"][0] * m["imgsz"][1] / 640**2
             row["size_mb"] = (m["card"].get("size_bytes") or 0) / 2**20 or row.get("size_mb")
             row["sources"].add(f"{f.name}:{m['sha256'][:12]}")
             for threads, res in m["results"].items():
@@ -130,9 +130,9 @@ def fmt(value, spread=None, digits=3, scale=1.0) -> str:
 
 def int8_share(row: dict, precision: str, p50, peak) -> str:
     """Achieved int8 throughput (model ops / p50) and its share of the machine's int8 GEMM peak."""
-    if precision != "int8" or not (p50 and peak and row.get("gops")):
+    if precision != "int8" or not (p50 and peak and row.get("giga_ops")):
         return "—"
-    achieved = row["gops"] / (p50 / 1e3)
+    achieved = row["giga_ops"] / (p50 / 1e3)  # per inference / seconds = GOPS
     return f"{achieved:.0f} ({100 * achieved / float(peak):.0f}%)"
 
 

@@ -148,7 +148,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
                            lambda: str(build(ds, imgsz=cfg["imgsz"])))
         content = json.loads((Path(data_yaml).parent / "dataset.json").read_text())["content_sha256"]
         onnx_dir = out / "onnx" / ds
-        files = []
+        files, first_seed_files = [], []
         for seed in cfg["seeds"]:
             for model in models:
                 tag = f"{ds}-{model}-s{seed}"
@@ -164,10 +164,13 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
                 weights = run_dir / "weights" / "best.pt"
                 exp_inputs = {"weights": sha256_file(weights), "imgsz": cfg["imgsz"], "calib": cfg["calib_images"],
                               "ultralytics_int8": model == "yolo26n", "calib_method": "auto"}
-                files += st.run(f"export-{tag}", exp_inputs, lambda r: r, lambda: [str(p) for p in export(
+                exported = st.run(f"export-{tag}", exp_inputs, lambda r: r, lambda: [str(p) for p in export(
                     run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=onnx_dir,
                     calib_method="auto",
                     name=f"{model}-s{seed}", with_ultralytics_int8=model == "yolo26n", int8_required=False)])
+                files += exported
+                if seed == cfg["seeds"][0]:
+                    first_seed_files += exported
         if train_only:
             continue
         hashes = {Path(f).name: sha256_file(f) for f in files}
@@ -181,12 +184,11 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
             continue
         # Emulated ARM on the first dataset and seed only: instruction counts follow the architecture
         # and precision, not the weights, and emulation at 320 px takes minutes per file.
-        arm_files = [f for f in files if f"-s{cfg['seeds'][0]}-" in Path(f).name]
         if shutil.which("qemu-aarch64"):
             arm_json = out / "results" / f"arm-{ds}.json"
-            st.run(f"arm-{ds}", {"files": {Path(f).name: hashes[Path(f).name] for f in arm_files}, "cores": ARM_CORES},
-                   [arm_json], lambda: str(write_json(arm_json, arm_check(arm_files, ARM_CORES,
-                                                                          image=first_val_image(data_yaml)))))
+            arm_inputs = {"files": {Path(f).name: hashes[Path(f).name] for f in first_seed_files}, "cores": ARM_CORES}
+            st.run(f"arm-{ds}", arm_inputs, [arm_json], lambda: str(write_json(arm_json, arm_check(
+                first_seed_files, ARM_CORES, image=first_val_image(data_yaml)))))
             result_files.append(arm_json)
         else:
             st.say("arm: qemu-aarch64 not found (apt-get install qemu-user): emulated ARM check skipped")

@@ -87,9 +87,9 @@ def model_yaml(name: str, slope: float = DEFAULT_SLOPE) -> str:
 
 def model_digest(name: str) -> str:
     """sha256 of the YAML that builds `name`: the pipeline retrains a model whose definition changed."""
-    path = model_yaml(name)
-    if not Path(path).is_file():  # an Ultralytics packaged config, shared by its scales
-        from ultralytics.utils.checks import check_yaml
+    s = spec(name)
+    if s.ours or s.leaky:
+        return sha256_file(model_yaml(name))
+    from ultralytics.utils.checks import check_yaml
 
-        path = check_yaml(spec(name).yaml)
-    return sha256_file(path)
+    return sha256_file(check_yaml(s.yaml))  # Ultralytics' packaged config, shared by its scales
