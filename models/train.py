@@ -1,6 +1,7 @@
 """Train a registered model on the Ultralytics trainer with explicit, identical settings."""
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -46,6 +47,16 @@ def device_name(device) -> str:
     return cpuinfo()["model"]
 
 
+def use_all_cores(trainer) -> None:
+    """CPU training on every available core. Ultralytics keeps one core for its data loaders
+    (torch threads = cores - 1): on a 2-core machine half the CPU sat idle, and 2 threads trained
+    an epoch 1.4x faster (docs/performance.md)."""
+    import torch
+
+    if trainer.device.type == "cpu":
+        torch.set_num_threads(len(os.sched_getaffinity(0)))
+
+
 def _checkpoint(resume) -> Path:
     """The last.pt to resume from: a run folder or the file itself."""
     last = Path(resume) / "weights" / "last.pt" if Path(resume).is_dir() else Path(resume)
@@ -68,6 +79,7 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
     from .registry import model_yaml, spec
 
     import_ultralytics("training")
+    import torch
     from ultralytics import YOLO
 
     if resume:
@@ -84,6 +96,7 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
         args = dict(data=data, epochs=epochs, imgsz=imgsz, batch=batch, seed=seed, device=device,
                     project=str(Path(project).resolve()), name=name or f"{model}-{Path(data).parent.name}",
                     workers=workers, **{**TRAIN_SETTINGS, **extra})
+    yolo.add_callback("on_pretrain_routine_start", use_all_cores)
     yolo.add_callback("on_pretrain_routine_start",
                       lambda tr: write_json(Path(tr.save_dir) / "run.json", {**record, "status": "training", **stamp()}))
     for event, func in (callbacks or {}).items():
@@ -107,6 +120,7 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
         **{k: t_args[k] for k in ("seed", "epochs", "imgsz", "batch")},
         "device": str(t_args["device"]),
         "device_name": device_name(trainer.device),
+        "torch_threads": torch.get_num_threads(),
         "optimizer": {k: t_args[k] for k in TRAIN_SETTINGS if k in t_args},
         "settings": {k: t_args[k] for k in ("mosaic", "close_mosaic", "warmup_epochs", "nbs", "workers", "patience")},
         "wall_seconds": round(time.time() - started, 1),

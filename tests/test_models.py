@@ -3,6 +3,7 @@
 import csv
 import json
 import math
+import os
 
 import pytest
 
@@ -77,6 +78,7 @@ def test_train_run_json(trained_run):
     assert record["dataset"]["name"] == "shapes" and len(record["dataset"]["content_sha256"]) == 64
     assert record["optimizer"]["optimizer"] == "SGD" and record["optimizer"]["lr0"] == 0.01
     assert set(record["census"]["total"]) == {"LeakyReLU"}
+    assert record["torch_threads"] == len(os.sched_getaffinity(0))  # every core, not Ultralytics' cores - 1
     assert record["metrics"]["mAP50"] > 0.1  # it really learned
     with open(trained_run / "results.csv") as f:
         rows = list(csv.DictReader(f))
