@@ -38,6 +38,8 @@ def register(sub) -> None:
     r.add_argument("--out", type=Path, default=Path("reports/latest"))
     r.add_argument("--title", default="LeakYOLO comparison")
     r.add_argument("--note", default="", help="a banner under the title (e.g. the training budget)")
+    r.add_argument("--readme", type=Path, help="also write the headline tables between this README's "
+                                                 "'<!-- leakyolo report: begin/end -->' lines")
     r.set_defaults(func=run_report)
 
 
@@ -78,4 +80,4 @@ def run_report(args) -> None:
     """Render the report."""
     from .report import report
 
-    print(report(args.results, args.out, args.title, args.note))
+    print(report(args.results, args.out, args.title, args.note, args.readme))

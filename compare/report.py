@@ -4,6 +4,7 @@ import base64
 import html
 import io
 import json
+import os
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -15,6 +16,7 @@ from .arm import SCHEMA as ARM_SCHEMA
 from .bench import SCHEMA as BENCH_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
 
+README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
 BASELINE = ("yolo26n", "fp32", "")  # speedups are relative to YOLO26n FP32 on the same machine and threads
 
 
@@ -184,6 +186,35 @@ def html_table(header: list, body: list) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, benches: list) -> str:
+    """The headline tables (mAP, and latency on the first machine) with machine and date, for a README."""
+    label = columns[0][0] if columns else None
+    m = next((r["machine"] for _, r in benches if r["machine"]["label"] == label), {})
+    machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
+    measured = max((r.get("created", "")[:10] for _, r in benches), default="") or "unknown date"
+    lines = [f"**{title}**{f' ({note})' if note else ''}. Latency measured on {machine}, {measured}.", ""]
+    for dataset in sorted({k[0] for k in rows}):
+        header, body = table(rows, columns, peaks, dataset)
+        picked = [i for i, h in enumerate(header) if h in ("model", "precision", "mAP50-95", "mAP50")
+                  or (f"[{label}, " in h and "GOPS" not in h)]
+        short = [header[i].replace(f" [{label}, ", ", ").rstrip("]") for i in picked]
+        lines += [f"{dataset}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
+    return "\n".join(lines)
+
+
+def readme_parts(readme) -> tuple:
+    """The README's text before and after its report markers (checked before anything is written)."""
+    readme = Path(readme)
+    try:
+        doc = readme.read_text()
+    except OSError as e:
+        raise UserError(f"{readme}: cannot read it ({type(e).__name__}); pass the README to update") from None
+    if doc.count(README_BEGIN) != 1 or doc.count(README_END) != 1 or doc.index(README_BEGIN) > doc.index(README_END):
+        raise UserError(f"{readme}: needs one '{README_BEGIN}' line and one '{README_END}' line where the table goes")
+    head, rest = doc.split(README_BEGIN)
+    return head + README_BEGIN + "\n", "\n" + README_END + rest.split(README_END)[1]
+
+
 def plots(rows: dict, columns: list, datasets: list) -> dict:
     """PNG bytes of the report's figures."""
     import matplotlib
@@ -250,9 +281,13 @@ def plots(rows: dict, columns: list, datasets: list) -> dict:
     return out
 
 
-def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "") -> Path:
-    """Write report.md, report.html, the plots and the merged inputs into out; return report.md."""
+def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "", readme=None) -> Path:
+    """Write report.md, summary.md, report.html, the plots and the merged inputs into out; return report.md.
+
+    readme: also put summary.md, with a link to report.md, between that README's report markers.
+    """
     benches, evals, arms = load_results(files)
+    around = readme_parts(readme) if readme else None
     rows, columns, peaks = collect(benches, evals)
     datasets = sorted({k[0] for k in rows})
     out = Path(out)
@@ -307,4 +342,11 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "")
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(htm)}</body></html>")
     atomic_write_bytes(out / "report.html", page.encode())
-    return atomic_write_bytes(out / "report.md", ("\n".join(md) + "\n").encode())
+    brief = summary(rows, columns, peaks, title, note, benches)
+    atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
+    path = atomic_write_bytes(out / "report.md", ("\n".join(md) + "\n").encode())
+    if around:
+        link = Path(os.path.relpath(path.resolve(), Path(readme).resolve().parent)).as_posix()
+        atomic_write_bytes(readme, f"{around[0]}{brief}\nThe whole report (every precision, thread count, emulated "
+                                   f"ARM, figures, machine, sources, commands): [{link}]({link}).{around[1]}".encode())
+    return path

@@ -96,9 +96,13 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
         args = dict(data=data, epochs=epochs, imgsz=imgsz, batch=batch, seed=seed, device=device,
                     project=str(Path(project).resolve()), name=name or f"{model}-{Path(data).parent.name}",
                     workers=workers, **{**TRAIN_SETTINGS, **extra})
-    yolo.add_callback("on_pretrain_routine_start", use_all_cores)
-    yolo.add_callback("on_pretrain_routine_start",
-                      lambda tr: write_json(Path(tr.save_dir) / "run.json", {**record, "status": "training", **stamp()}))
+
+    def started_training(trainer) -> None:
+        use_all_cores(trainer)
+        record["torch_threads"] = torch.get_num_threads()  # Ultralytics' final validation resets it
+        write_json(Path(trainer.save_dir) / "run.json", {**record, "status": "training", **stamp()})
+
+    yolo.add_callback("on_pretrain_routine_start", started_training)
     for event, func in (callbacks or {}).items():
         yolo.add_callback(event, func)
     started = time.time()
@@ -120,7 +124,6 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
         **{k: t_args[k] for k in ("seed", "epochs", "imgsz", "batch")},
         "device": str(t_args["device"]),
         "device_name": device_name(trainer.device),
-        "torch_threads": torch.get_num_threads(),
         "optimizer": {k: t_args[k] for k in TRAIN_SETTINGS if k in t_args},
         "settings": {k: t_args[k] for k in ("mosaic", "close_mosaic", "warmup_epochs", "nbs", "workers", "patience")},
         "wall_seconds": round(time.time() - started, 1),

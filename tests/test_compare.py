@@ -114,3 +114,30 @@ def test_report_refuses_other_schema_and_disjoint_machines(pipeline_out, tmp_pat
     other.write_text(json.dumps(record))
     with pytest.raises(UserError, match="no common model"):
         report([pipeline_out / "results" / "bench-shapes.json", other], tmp_path / "r2")
+
+
+def test_report_writes_readme_block(pipeline_out, tmp_path):
+    results = pipeline_out / "results"
+    files = [results / "bench-shapes.json", results / "eval-shapes.json"]
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n\nintro\n<!-- leakyolo report: begin -->\nold table\n<!-- leakyolo report: end -->\ntail\n")
+    report(files, tmp_path / "docs" / "r", title="T", note="n", readme=readme)
+    once = readme.read_text()
+    assert once.startswith("# Title\n\nintro\n<!-- leakyolo report: begin -->\n**T** (n). Latency measured on ")
+    assert once.endswith("[docs/r/report.md](docs/r/report.md).\n<!-- leakyolo report: end -->\ntail\n")
+    assert "old table" not in once and "shapes:" in once
+    bench = json.loads(files[0].read_text())
+    created = bench["created"][:10]
+    assert f", {created}." in once
+    for m in bench["models"]:  # every latency in the block comes from the bench JSON
+        assert f"{m['results']['1']['model_only']['p50']:.2f} / " in once, m["file"]
+    for m in json.loads(files[1].read_text())["models"]:
+        assert f"| {m['mAP50-95']:.3f} | {m['mAP50']:.3f} |" in once, m["file"]
+    report(files, tmp_path / "docs" / "r", title="T", note="n", readme=readme)
+    assert readme.read_text() == once  # regenerating replaces the block, nothing piles up
+    assert (tmp_path / "docs" / "r" / "summary.md").read_text().split("\n")[0] in once
+    bare = tmp_path / "BARE.md"
+    bare.write_text("# no markers\n")
+    with pytest.raises(UserError, match="BARE.md: needs one '<!-- leakyolo report: begin -->' line"):
+        report(files, tmp_path / "r3", readme=bare)
+    assert not (tmp_path / "r3").exists() and bare.read_text() == "# no markers\n"
