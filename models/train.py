@@ -48,13 +48,13 @@ def device_name(device) -> str:
 
 
 def use_all_cores(trainer) -> None:
-    """CPU training on every available core. Ultralytics keeps one core for its data loaders
-    (torch threads = cores - 1): on a 2-core machine half the CPU sat idle, and 2 threads trained
-    an epoch 1.4x faster (docs/performance.md)."""
+    """CPU training on every core this process may use. On CPU Ultralytics sets torch to cores - 1
+    threads and loads data in the main process: on a 2-core machine one core sat idle, and 2 threads
+    trained an epoch 1.4x faster (docs/performance.md)."""
     import torch
 
     if trainer.device.type == "cpu":
-        torch.set_num_threads(len(os.sched_getaffinity(0)))
+        torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
 
 
 def _checkpoint(resume) -> Path:
