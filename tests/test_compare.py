@@ -120,7 +120,8 @@ def test_report_writes_readme_block(pipeline_out, tmp_path):
     results = pipeline_out / "results"
     files = [results / "bench-shapes.json", results / "eval-shapes.json"]
     readme = tmp_path / "README.md"
-    readme.write_text("# Title\n\nintro\n<!-- leakyolo report: begin -->\nold table\n<!-- leakyolo report: end -->\ntail\n")
+    readme.write_text("# Title\n\nintro\n<!-- leakyolo report: begin -->\nold table\n"
+                      "<!-- leakyolo report: end -->\ntail\n")
     report(files, tmp_path / "docs" / "r", title="T", note="n", readme=readme)
     once = readme.read_text()
     assert once.startswith("# Title\n\nintro\n<!-- leakyolo report: begin -->\n**T** (n). Latency measured on ")
