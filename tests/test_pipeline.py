@@ -93,3 +93,30 @@ def test_unknown_profile_and_model():
         pipeline("medium")
     with pytest.raises(UserError, match="unknown model"):
         pipeline("quick", models=["yolov5n"])
+
+
+def test_stage_lock_shared_out_folder(tmp_path):
+    import subprocess
+    import sys
+
+    from leakyolo.errors import UserError
+    from leakyolo.stages import Stages, process_start
+
+    st = Stages(tmp_path)
+    lock = tmp_path / "stages" / "a.lock"
+    ran = []
+    assert st.run("a", {"x": 1}, [], lambda: ran.append(1) or "r1") == "r1" and not lock.exists()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(f"{other.pid} {process_start(other.pid)}")  # another live process runs stage a
+        with pytest.raises(UserError, match=f"stage a is being run by process {other.pid} "):
+            st.run("a", {"x": 2}, [], lambda: ran.append(2))
+        assert st.run("a", {"x": 1}, [], lambda: ran.append(3)) == "r1"  # finished stages still skip
+        lock.write_text(f"{other.pid} 1")  # the pid now belongs to a different process than the lock's
+        assert st.run("a", {"x": 2}, [], lambda: ran.append(4) or "r2") == "r2"
+    finally:
+        other.kill()
+        other.wait()
+    lock.write_text(f"{other.pid} {process_start(other.pid)}")  # its owner died: taken over
+    assert st.run("a", {"x": 3}, [], lambda: ran.append(5) or "r3") == "r3"
+    assert ran == [1, 4, 5] and not lock.exists()
