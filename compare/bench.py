@@ -1,8 +1,10 @@
 """`leakyolo bench`: model-only and end-to-end latency of ONNX detectors, interleaved across models.
 
 Needs only the base install (numpy, onnxruntime, opencv), so it runs on a Raspberry Pi. Runs are
-interleaved (A B A B ...) so that drift (thermal, other load) hits every model alike, and thread
-pools do not spin between runs (spinning pools of one session steal the cores of the next).
+interleaved (A B A B ...) so that drift (thermal, other load) hits every model alike. Thread pools
+spin within a run, as ONNX Runtime does by default, and stop at its end: a pool left spinning steals
+the cores of the next model's run, and one that never spins makes 2 threads barely faster than 1
+(docs/performance.md).
 """
 
 import json
@@ -23,7 +25,7 @@ from .fingerprint import fingerprint
 from .peak import int8_peak_gops
 from .stats import summarize
 
-SCHEMA = "leakyolo.bench/1"
+SCHEMA = "leakyolo.bench/2"  # 2: pools spin within runs (1: spinning off)
 
 
 def model_card(path: Path) -> dict:
@@ -78,7 +80,7 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
         detectors = {}
         for p in paths:
             before = peak_rss_mb()
-            detectors[p] = Detector(p, conf=0.25, threads=n, spinning=False)
+            detectors[p] = Detector(p, conf=0.25, threads=n, spin_after_run=False)
             rss[p] = max(rss.get(p, 0.0), peak_rss_mb() - before)
         imgsz.update({p: list(d.imgsz) for p, d in detectors.items()})
         frames = {p: sample_frame(image, d.imgsz) for p, d in detectors.items()}
@@ -110,7 +112,7 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
         "kind": "bench",
         "machine": fingerprint(label),
         "settings": {"threads": list(threads), "warmup": warmup, "runs": runs, "batch": 1, "interleaved": True,
-                     "intra_op_spinning": False, "graph_optimization": "all",
+                     "intra_op_spinning": "within runs (session.force_spinning_stop)", "graph_optimization": "all",
                      "input": str(image) if image else "fixed random frame"},
         "models": [{"file": p.name, "path": str(p.resolve()), "sha256": sha256_file(p), "card": card_summary(cards[p]),
                     "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}

@@ -17,7 +17,7 @@ GEMM = Path(__file__).with_name("int8_gemm.onnx")
 
 def int8_peak_gops(threads: int, sizes=(768, 1024, 1536), runs: int = 10) -> float:
     """Best median int8 GOPS (2 ops per multiply-add) of square u8 x s8 GEMMs at `threads` threads."""
-    session = OnnxModel(GEMM, threads=threads, spinning=False).session  # options as in the model benchmark
+    session = OnnxModel(GEMM, threads=threads, spin_after_run=False).session  # options as in the model benchmark
     rng = np.random.default_rng(0)
     best = 0.0
     for size in sizes:

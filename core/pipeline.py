@@ -115,6 +115,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     (same profile and out folder) reuses the trained weights. run.json records where each trained.
     """
     from leakyolo.compare.arm import arm_check
+    from leakyolo.compare.bench import SCHEMA as BENCH_SCHEMA
     from leakyolo.compare.bench import bench
     from leakyolo.compare.evaluate import evaluate
     from leakyolo.compare.report import report
@@ -179,7 +180,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
         eval_json, bench_json = out / "results" / f"eval-{ds}.json", out / "results" / f"bench-{ds}.json"
         st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
                lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
-        st.run(f"bench-{ds}", {"files": hashes, **cfg["bench"]}, [bench_json],
+        st.run(f"bench-{ds}", {"files": hashes, **cfg["bench"], "method": BENCH_SCHEMA}, [bench_json],
                lambda: str(write_json(bench_json, bench(files, **cfg["bench"], image=first_val_image(data_yaml)))))
         result_files += [eval_json, bench_json]
         if ds != cfg["data"][0]:

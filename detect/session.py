@@ -16,15 +16,16 @@ GRAPH_OPT = {
 }
 
 
-def session_options(threads=None, graph_opt: str = "all", spinning: bool = True) -> ort.SessionOptions:
-    """Session options; spinning off keeps interleaved sessions from stealing each other's cores."""
+def session_options(threads=None, graph_opt: str = "all", spin_after_run: bool = True) -> ort.SessionOptions:
+    """Session options. Worker threads spin while a run needs them; spin_after_run=False stops them at the
+    end of each run, so that sessions taking turns (a benchmark) do not steal each other's cores."""
     opts = ort.SessionOptions()
     opts.graph_optimization_level = GRAPH_OPT[graph_opt]
     if threads:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
-    if not spinning:
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if not spin_after_run:
+        opts.add_session_config_entry("session.force_spinning_stop", "1")
     opts.log_severity_level = 3
     return opts
 
@@ -32,12 +33,12 @@ def session_options(threads=None, graph_opt: str = "all", spinning: bool = True)
 class OnnxModel:
     """An ONNX file opened with ONNX Runtime, with its metadata parsed."""
 
-    def __init__(self, path, threads=None, providers=None, graph_opt: str = "all", spinning: bool = True):
+    def __init__(self, path, threads=None, providers=None, graph_opt: str = "all", spin_after_run: bool = True):
         self.path = Path(path)
         if not self.path.is_file():
             raise UserError(f"model {self.path} not found; export one with `leakyolo export RUN_DIR` or run `make demo`")
         try:
-            self.session = ort.InferenceSession(str(self.path), session_options(threads, graph_opt, spinning),
+            self.session = ort.InferenceSession(str(self.path), session_options(threads, graph_opt, spin_after_run),
                                                 providers=providers or ["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises several types for corrupt or unsupported files
             reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__

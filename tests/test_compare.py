@@ -13,7 +13,7 @@ from leakyolo.errors import UserError
 
 def test_bench_schema_and_fingerprint(exported):
     record = bench_mod.bench([exported["fp32"], exported["int8"]], threads=(1, 2), warmup=2, runs=5, progress=False)
-    assert record["schema"] == "leakyolo.bench/1" and record["settings"]["interleaved"]
+    assert record["schema"] == "leakyolo.bench/2" and record["settings"]["interleaved"]
     machine = record["machine"]
     for key in ("label", "cpu", "arch", "cores", "isa", "os", "python", "numpy", "onnxruntime"):
         assert machine[key] is not None, key
@@ -27,6 +27,20 @@ def test_bench_schema_and_fingerprint(exported):
             assert set(res["split_p50_ms"]) == {"preprocess_ms", "model_ms", "postprocess_ms"}
     assert record["peak_rss_mb"] > 0
     assert set(record["int8_peak_gops"]) == {"1", "2"} and all(g > 1 for g in record["int8_peak_gops"].values())
+
+
+def test_bench_sessions_stop_spinning_after_each_run(exported, monkeypatch):
+    from leakyolo.detect import session as session_mod
+
+    made = []
+    real = session_mod.session_options
+    monkeypatch.setattr(session_mod, "session_options", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    bench_mod.bench([exported["int8"]], threads=(2,), warmup=0, runs=1, progress=False)
+    assert len(made) == 2  # the int8 GEMM peak and the model, both with the benchmark's options
+    for opts in made:  # workers spin within a run, stop at its end: no stealing from the next model's run
+        assert opts.intra_op_num_threads == 2 and opts.get_session_config_entry("session.force_spinning_stop") == "1"
+    with pytest.raises(Exception, match="force_spinning_stop"):  # `detect` keeps ONNX Runtime's default
+        real(2).get_session_config_entry("session.force_spinning_stop")
 
 
 def test_int8_gemm_model_is_what_its_builder_makes():
