@@ -186,10 +186,10 @@ def html_table(header: list, body: list) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, benches: list) -> str:
+def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machines: dict, benches: list) -> str:
     """The headline tables (mAP, and latency on the first machine) with machine and date, for a README."""
     label = columns[0][0] if columns else None
-    m = next((r["machine"] for _, r in benches if r["machine"]["label"] == label), {})
+    m = machines.get(label)
     machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
     measured = max((r.get("created", "")[:10] for _, r in benches), default="") or "unknown date"
     lines = [f"**{title}**{f' ({note})' if note else ''}. Latency measured on {machine}, {measured}.", ""]
@@ -342,7 +342,7 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(htm)}</body></html>")
     atomic_write_bytes(out / "report.html", page.encode())
-    brief = summary(rows, columns, peaks, title, note, benches)
+    brief = summary(rows, columns, peaks, title, note, machines, benches)
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
     path = atomic_write_bytes(out / "report.md", ("\n".join(md) + "\n").encode())
     if around:

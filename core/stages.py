@@ -111,7 +111,7 @@ def owner_alive(owner: str) -> bool:
         return False
     except PermissionError:  # alive, another user's
         pass
-    return not start or start == "None" or process_start(int(pid)) in (None, start)
+    return not start or process_start(int(pid)) in (None, start)
 
 
 def read_owner(lock: Path) -> str:
@@ -140,7 +140,7 @@ def claim(lock: Path, name: str) -> Path:
             lock.unlink(missing_ok=True)  # left by a process that died
             continue
         with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()} {process_start(os.getpid())}")
+            f.write(f"{os.getpid()} {process_start(os.getpid()) or ''}")  # no start time off Linux
         return lock
     raise UserError(f"could not lock stage {name} ({lock}): another process keeps taking it; rerun")
 
