@@ -15,9 +15,12 @@ from leakyolo.provenance import atomic_write_bytes, stamp, write_json
 from .arm import SCHEMA as ARM_SCHEMA
 from .bench import SCHEMA as BENCH_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
+from .targets import check as check_targets
 
 README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
 BASELINE = ("yolo26n", "fp32", "")  # speedups are relative to YOLO26n FP32 on the same machine and threads
+TARGETS_TEXT = ("What LeakYOLO is for: its INT8 model much faster than YOLO26n at the same accuracy. Each line is "
+                "computed from the tables above; the accuracy target counts only with at least 2 seeds per model.")
 
 
 def load_results(files: list) -> tuple:
@@ -122,6 +125,12 @@ def collect(benches: list, evals: list) -> tuple:
     return rows, columns, peaks
 
 
+def averages(rows: dict) -> dict:
+    """Per row: mean p50 per column, mean mAP50-95 and how many files (seeds) it averages."""
+    return {k: {"lat": {c: mean_spread(v)[0] for c, v in r["lat"].items()}, "map": mean_spread(r["map"])[0],
+                "seeds": len(r["map"]), "giga_ops": r.get("giga_ops")} for k, r in rows.items()}
+
+
 def fmt(value, spread=None, digits=3, scale=1.0) -> str:
     """A number with optional ± spread; '—' when missing."""
     if value is None:
@@ -186,8 +195,9 @@ def html_table(header: list, body: list) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machines: dict, benches: list) -> str:
-    """The headline tables (mAP, and latency on the first machine) with machine and date, for a README."""
+def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machines: dict, benches: list,
+            targets: tuple) -> str:
+    """The headline tables (mAP, and latency on the first machine) and the targets, with machine and date."""
     label = columns[0][0] if columns else None
     m = machines.get(label)
     machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
@@ -199,6 +209,8 @@ def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machi
                   or (f"[{label}, " in h and "GOPS" not in h)]
         short = [header[i].replace(f" [{label}, ", ", ").rstrip("]") for i in picked]
         lines += [f"{dataset}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
+    if targets[1]:
+        lines += ["Targets:", "", markdown_table(*targets), ""]
     return "\n".join(lines)
 
 
@@ -304,15 +316,21 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
         header, body = table(rows, columns, peaks, dataset)
         md += [f"## Dataset: {dataset}", "", markdown_table(header, body), ""]
         htm += [f"<h2>Dataset: {html.escape(dataset)}</h2>", html_table(header, body)]
+    names = {m["sha256"]: ((m["card"].get("model") or m["file"]) + (" (Ultralytics quantize=8)" if variant(m["card"])
+                                                                      else ""),)
+             for _, r in benches + evals for m in r["models"]}
     if arms:
-        names = {m["sha256"]: ((m["card"].get("model") or m["file"]) + (" (Ultralytics quantize=8)" if variant(m["card"])
-                                                                          else ""),)
-                 for _, r in benches + evals for m in r["models"]}
         header, body = arm_table(arms, names)
         md += ["## Emulated ARM (qemu user mode)", "", markdown_table(header, body), "",
                "Instruction counts repeat within about 0.1% and rank models; they are not cycles and not a "
                "board's latency. Emulated wall-clock time is never reported.", ""]
         htm += ["<h2>Emulated ARM (qemu user mode)</h2>", html_table(header, body), f"<p>{html.escape(md[-2])}</p>"]
+    targets = check_targets(averages(rows), columns, peaks, [
+        (names.get(r["sha256"], (r["file"],))[0], r["precision"], r["core"], r.get("instructions_per_inference"))
+        for _, record in arms for r in record["models"]])
+    if targets[1]:
+        md += ["## Targets", "", TARGETS_TEXT, "", markdown_table(*targets), ""]
+        htm += ["<h2>Targets</h2>", f"<p>{html.escape(TARGETS_TEXT)}</p>", html_table(*targets)]
     md += ["Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
            "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
            "mAP: Ultralytics' validator on the ONNX files, same val split for all. int8 GOPS: the model's "
@@ -342,7 +360,7 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(htm)}</body></html>")
     atomic_write_bytes(out / "report.html", page.encode())
-    brief = summary(rows, columns, peaks, title, note, machines, benches)
+    brief = summary(rows, columns, peaks, title, note, machines, benches, targets)
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
     path = atomic_write_bytes(out / "report.md", ("\n".join(md) + "\n").encode())
     if around:

@@ -156,3 +156,33 @@ def test_report_writes_readme_block(pipeline_out, tmp_path):
     with pytest.raises(UserError, match="BARE.md: needs one '<!-- leakyolo report: begin -->' line"):
         report(files, tmp_path / "r3", readme=bare)
     assert not (tmp_path / "r3").exists() and bare.read_text() == "# no markers\n"
+
+
+def test_report_checks_the_targets(pipeline_out, tmp_path):
+    results = pipeline_out / "results"
+    bench = json.loads((results / "bench-shapes.json").read_text())
+    evals = json.loads((results / "eval-shapes.json").read_text())
+    md = report([results / "bench-shapes.json", results / "eval-shapes.json"], tmp_path / "one").read_text()
+    targets = md.split("## Targets")[1].split("\n\nLatency: model-only")[0]
+    p50 = {(m["card"]["model"], m["card"]["precision"], "ultralytics" in (m["card"].get("quantization") or "")):
+           m["results"]["1"]["model_only"]["p50"] for m in bench["models"]}
+    ours, fp32 = p50[("leakyolo-n", "int8", False)], p50[("yolo26n", "fp32", False)]
+    line = next(x for x in targets.splitlines() if "<= 0.33x YOLO26n FP32" in x and ", 1 thr |" in x)
+    assert f"| {ours / fp32:.3f}x ({ours:.2f} / {fp32:.2f} ms) | {'yes' if ours / fp32 <= 0.33 else '**no**'} |" in line
+    best = min(v for (m, p, _), v in p50.items() if (m, p) == ("yolo26n", "int8"))
+    assert f"{ours / best:.3f}x ({ours:.2f} / {best:.2f} ms, " in targets
+    assert "mean of 1 seed(s)" in targets and "1 seed: not a comparison" in targets  # one seed never passes or fails
+    acc = {(m["card"]["model"], m["card"]["precision"]): m["mAP50-95"] for m in evals["models"]}
+    base = acc[("yolo26n", "fp32")]
+    for shift, verdict in ((0.008, "yes"), (-0.012, "**no**")):  # 2-seed means 0.8 above / 1.2 points below YOLO26n
+        second = json.loads(json.dumps(evals))
+        for m in second["models"]:
+            if (m["card"]["model"], m["card"]["precision"]) == ("leakyolo-n", "int8"):
+                m["mAP50-95"] = 2 * (base + shift) - acc[("leakyolo-n", "int8")]
+        path = tmp_path / f"eval-seed1{shift}.json"
+        path.write_text(json.dumps(second))
+        md = report([results / "bench-shapes.json", results / "eval-shapes.json", path], tmp_path / "two").read_text()
+        line = next(x for x in md.splitlines() if x.startswith("| INT8 mAP50-95 >= YOLO26n FP32 - 1 point"))
+        assert line.endswith(f"| shapes, mean of 2 seed(s) | {shift * 100:+.1f} points ({base + shift:.3f} vs "
+                             f"{base:.3f}) | {verdict} |"), line
+    assert "Targets:" in (tmp_path / "two" / "summary.md").read_text()

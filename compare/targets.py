@@ -1,0 +1,74 @@
+"""The product's targets, checked from a report's numbers: LeakYOLO-n INT8 against YOLO26n.
+
+Latency: <= 0.33x YOLO26n FP32 and <= 0.5x the best YOLO26n INT8 (ours or Ultralytics'), per machine
+and thread count; accuracy: mAP50-95 within 1 point of YOLO26n FP32, mean of at least 2 seeds; int8
+throughput >= 40% of the machine's int8 GEMM peak; emulated Cortex-A76 instructions <= 0.35x.
+"""
+
+OURS, BASE = ("leakyolo-n", "int8", ""), ("yolo26n", "fp32", "")
+MAX_VS_FP32, MAX_VS_INT8, MAX_MAP_DROP, MIN_PEAK_SHARE, MAX_ARM = 0.33, 0.5, 1.0, 0.40, 0.35
+MIN_SEEDS, ARM_CORE = 2, "cortex-a76"
+
+
+def met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def latency_rows(avg: dict, dataset: str, col: tuple, peak) -> list:
+    """The latency and int8-peak targets on one dataset's models, for one (machine, threads) column."""
+    ours, base = avg.get((dataset, *OURS)), avg.get((dataset, *BASE))
+    mine = ours and ours["lat"].get(col)
+    if not mine:
+        return []
+    where = f"{dataset}, {col[0]}, {col[1]} thr"
+    rows = []
+    fp32 = base and base["lat"].get(col)
+    if fp32:
+        rows.append([f"INT8 latency <= {MAX_VS_FP32}x YOLO26n FP32", where,
+                     f"{mine / fp32:.3f}x ({mine:.2f} / {fp32:.2f} ms)", met(mine / fp32 <= MAX_VS_FP32)])
+    int8 = {v or "ours": a["lat"][col] for (d, m, p, v), a in avg.items()
+            if (d, m, p) == (dataset, "yolo26n", "int8") and a["lat"].get(col)}
+    if int8:
+        which, best = min(int8.items(), key=lambda kv: kv[1])
+        rows.append([f"INT8 latency <= {MAX_VS_INT8}x the best YOLO26n INT8", where,
+                     f"{mine / best:.3f}x ({mine:.2f} / {best:.2f} ms, {which})", met(mine / best <= MAX_VS_INT8)])
+    if peak and ours.get("giga_ops"):
+        share = ours["giga_ops"] / (mine / 1e3) / float(peak)
+        rows.append([f"int8 throughput >= {MIN_PEAK_SHARE:.0%} of the int8 GEMM peak", where,
+                     f"{share:.0%} ({ours['giga_ops'] / (mine / 1e3):.0f} of {float(peak):.0f} GOPS)",
+                     met(share >= MIN_PEAK_SHARE)])
+    return rows
+
+
+def accuracy_row(avg: dict, dataset: str) -> list:
+    """The accuracy target on one dataset (needs MIN_SEEDS seeds of both models to count)."""
+    ours, base = avg.get((dataset, *OURS)), avg.get((dataset, *BASE))
+    if not (ours and base and ours["map"] is not None and base["map"] is not None):
+        return []
+    gain = (ours["map"] - base["map"]) * 100
+    seeds = min(ours["seeds"], base["seeds"])
+    verdict = met(gain >= -MAX_MAP_DROP) if seeds >= MIN_SEEDS else f"— ({seeds} seed: not a comparison)"
+    return [f"INT8 mAP50-95 >= YOLO26n FP32 - {MAX_MAP_DROP:g} point", f"{dataset}, mean of {seeds} seed(s)",
+            f"{gain:+.1f} points ({ours['map']:.3f} vs {base['map']:.3f})", verdict]
+
+
+def arm_row(arm: list) -> list:
+    """The emulated-ARM target: arm holds (model, precision, core, instructions per inference)."""
+    counts = {(m, p): n for m, p, core, n in arm if core == ARM_CORE and n}
+    ours, base = counts.get(OURS[:2]), counts.get(BASE[:2])
+    if not (ours and base):
+        return []
+    return [f"{ARM_CORE} instructions <= {MAX_ARM}x YOLO26n FP32", "emulated (qemu)",
+            f"{ours / base:.3f}x ({ours / 1e6:.1f} / {base / 1e6:.1f} M)", met(ours / base <= MAX_ARM)]
+
+
+def check(avg: dict, columns: list, peaks: dict, arm: list) -> tuple:
+    """(header, body) of the targets table; avg maps (dataset, model, precision, variant) to
+    {"lat": {(machine, threads): p50 ms}, "map": mean mAP50-95 or None, "seeds": n, "giga_ops": x}."""
+    body = []
+    for dataset in sorted({k[0] for k in avg}):
+        for col in columns:
+            body += latency_rows(avg, dataset, col, peaks.get(col))
+        body += [row for row in [accuracy_row(avg, dataset)] if row]
+    body += [row for row in [arm_row(arm)] if row]
+    return ["target (LeakYOLO-n INT8)", "where", "measured", "met"], body
