@@ -36,6 +36,8 @@ def add_pipeline(sub) -> None:
     p.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 0,1")
     p.add_argument("--device", default="cpu", help="cpu, 0 or 0,1 (GPU / multi-GPU via Ultralytics)")
     p.add_argument("--out", default="runs/pipeline")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="trainings at a time, each in its own process (on CPU: pinned to its share of the cores)")
     p.add_argument("--train-only", action="store_true",
                    help="stop after training (e.g. on a GPU box); rerun without it to export, bench and report")
     p.set_defaults(func=run_pipeline)
@@ -46,7 +48,8 @@ def run_pipeline(args) -> None:
     from .pipeline import pipeline
 
     print(pipeline(args.profile, data=args.data, models=args.models, imgsz=args.imgsz, seeds=args.seeds,
-                   epochs=args.epochs, device=args.device, out=args.out, train_only=args.train_only))
+                   epochs=args.epochs, device=args.device, out=args.out, train_only=args.train_only,
+                   jobs=args.jobs))
 
 
 def run(func, args) -> int:

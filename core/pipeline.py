@@ -10,6 +10,7 @@ import cv2
 
 from .errors import UserError
 from .provenance import sha256_file, write_json
+from .jobs import core_groups, run_jobs
 from .stages import Stages, check_disk
 
 MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
@@ -107,8 +108,10 @@ def headline(out: Path, dataset: str) -> str:
 
 
 def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=None, epochs=None, device="cpu",
-             out="runs/pipeline", train_only=False):
+             out="runs/pipeline", train_only=False, jobs=1):
     """Run the whole product; return the report path (the run folder with train_only).
+
+    jobs > 1 runs that many trainings at once, each in its own process (on CPU: on its own cores).
 
     train_only stops after training, e.g. to train on a GPU machine and export, benchmark and report
     on the CPU the models are for: the device is not part of a stage's inputs, so the rerun there
@@ -130,6 +133,9 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     models = models or MODELS
     for m in models:
         spec(m)
+    if jobs < 1:
+        raise UserError(f"--jobs {jobs}: pass 1 or more")
+    slots = core_groups(jobs) if str(device) == "cpu" else [None] * jobs
     cfg["data"] = data or cfg["data"]
     cfg["imgsz"] = imgsz or cfg["imgsz"]
     cfg["seeds"] = seeds if seeds is not None else cfg["seeds"]
@@ -144,20 +150,30 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     estimate = plan(cfg, models)
     print(f"  models: {', '.join(models)}; export FP32 + INT8 (gated); eval; bench {cfg['bench']['threads']} threads; "
           f"emulated ARM check (first dataset and seed); report; demo video\n"
-          f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU", file=sys.stderr)
-    result_files, data_yamls = [], {}
+          f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU"
+          f"{f' in one job; --jobs {jobs}: {jobs} trainings at a time' if jobs > 1 else ''}", file=sys.stderr)
+    result_files = []
+    data_yamls = {ds: st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
+                             lambda: str(build(ds, imgsz=cfg["imgsz"]))) for ds in cfg["data"]}
+    inputs_of = {(ds, model, seed): {
+        "model": model, "model_yaml": model_digest(model), "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
+        "seed": seed, "data": json.loads((Path(data_yamls[ds]).parent / "dataset.json").read_text())["content_sha256"],
+        **cfg["train"]} for ds in cfg["data"] for seed in cfg["seeds"] for model in models}
+    if jobs > 1:
+        common = ["pipeline", "--profile", profile, "--out", str(out.parent), "--imgsz", str(cfg["imgsz"]),
+                  "--device", str(device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
+        run_jobs(st, [(f"train-{ds}-{model}-s{seed}", common + ["--data", ds, "--models", model, "--seeds", str(seed)])
+                      for (ds, model, seed), inputs in inputs_of.items()
+                      if not st.is_done(f"train-{ds}-{model}-s{seed}", inputs)], slots)
     for ds in cfg["data"]:
-        data_yaml = data_yamls[ds] = st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
-                           lambda: str(build(ds, imgsz=cfg["imgsz"])))
-        content = json.loads((Path(data_yaml).parent / "dataset.json").read_text())["content_sha256"]
+        data_yaml = data_yamls[ds]
         onnx_dir = out / "onnx" / ds
         files, first_seed_files = [], []
         for seed in cfg["seeds"]:
             for model in models:
                 tag = f"{ds}-{model}-s{seed}"
                 run_dir = out / "train" / tag
-                inputs = {"model": model, "model_yaml": model_digest(model), "data": content, "imgsz": cfg["imgsz"],
-                          "epochs": cfg["epochs"][ds], "seed": seed, **cfg["train"]}
+                inputs = inputs_of[ds, model, seed]
                 kwargs = dict(model=model, data=data_yaml, epochs=cfg["epochs"][ds], imgsz=cfg["imgsz"], seed=seed,
                               device=device, workers=2, **cfg["train"])
                 st.run(f"train-{tag}", inputs, [run_dir / "weights" / "best.pt"],

@@ -14,6 +14,11 @@ from .errors import UserError
 from .provenance import write_json
 
 
+def stage_key(inputs: dict) -> str:
+    """The hash a stage's recorded inputs are compared by."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+
 class StageFailed(UserError):
     """A stage raised: the message names the stage, its log and the cause."""
 
@@ -33,6 +38,10 @@ class Stages:
         elapsed = time.time() - self.started
         print(f"[pipeline {int(elapsed // 60):3d}:{int(elapsed % 60):02d}] {message}", file=sys.stderr, flush=True)
 
+    def is_done(self, name: str, inputs: dict) -> bool:
+        """Whether a run of this stage with these inputs left all its outputs."""
+        return self.finished(name, stage_key(inputs)) is not None
+
     def finished(self, name: str, key: str):
         """The recorded stage if a run with this key left all its outputs, else None."""
         marker = self.out / "stages" / f"{name}.json"
@@ -49,7 +58,7 @@ class Stages:
         (e.g. one per dataset or seed, each on its own cores): a second process on the same stage
         stops with an error naming the first; a lock left by a process that died is taken over.
         """
-        key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+        key = stage_key(inputs)
         done = self.finished(name, key)
         if done is None:
             lock = claim(self.out / "stages" / f"{name}.lock", name)

@@ -120,3 +120,68 @@ def test_stage_lock_shared_out_folder(tmp_path):
     lock.write_text(f"{other.pid} {process_start(other.pid)}")  # its owner died: taken over
     assert st.run("a", {"x": 3}, [], lambda: ran.append(5) or "r3") == "r3"
     assert ran == [1, 4, 5] and not lock.exists()
+
+
+def test_jobs_train_side_by_side_on_their_own_cores(tmp_path, capsys):
+    import os
+
+    from leakyolo.jobs import core_groups
+
+    cores = len(os.sched_getaffinity(0))
+    assert cores >= 2, "this test needs 2 CPU cores (CI has 2)"
+    pipeline("quick", data=["shapes"], models=["leakyolo-n", "yolo26n"], imgsz=64, epochs=1, out=tmp_path,
+             train_only=True, jobs=2)
+    err = capsys.readouterr().err
+    out = tmp_path / "quick"
+    for model in ("leakyolo-n", "yolo26n"):
+        stage = f"train-shapes-{model}-s0"
+        assert f"{stage}: started on cores [" in err and f"{stage}: done in " in err
+        assert f"{stage}: started" in (out / "logs" / f"{stage}.job.log").read_text()  # the child's own output
+        assert (out / "stages" / f"{stage}.json").is_file()
+        run = json.loads((out / "train" / f"shapes-{model}-s0" / "run.json").read_text())
+        assert run["status"] == "done" and run["torch_threads"] in {len(g) for g in core_groups(2)}  # its cores
+    pipeline("quick", data=["shapes"], models=["leakyolo-n", "yolo26n"], imgsz=64, epochs=1, out=tmp_path,
+             train_only=True, jobs=2)
+    err = capsys.readouterr().err
+    assert "started" not in err and err.count("up to date, skipped") == 3  # data and both trainings
+
+
+def test_jobs_failures_and_limits(tmp_path):
+    import os
+
+    from leakyolo.errors import UserError
+    from leakyolo.jobs import run_jobs
+    from leakyolo.stages import Stages
+
+    st = Stages(tmp_path)
+    with pytest.raises(UserError, match=r"stage train-x failed in its job \(exit 2; log .*train-x.job.log\)"):
+        run_jobs(st, [("train-x", ["no-such-command"]), ("train-y", ["--version"])], [None])
+    assert "invalid choice: 'no-such-command'" in (tmp_path / "logs" / "train-x.job.log").read_text()
+    assert not (tmp_path / "logs" / "train-y.job.log").exists()  # nothing new starts after a failure
+    run_jobs(st, [("a", ["--version"]), ("b", ["--version"])], [None, None])
+    assert (tmp_path / "logs" / "b.job.log").read_text().startswith("leakyolo ")
+    too_many = len(os.sched_getaffinity(0)) + 1
+    with pytest.raises(UserError, match=f"--jobs {too_many}: this process may use"):
+        pipeline("quick", jobs=too_many, out=tmp_path)
+    with pytest.raises(UserError, match="--jobs 0: pass 1 or more"):
+        pipeline("quick", jobs=0, out=tmp_path)
+
+
+def test_jobs_stop_their_children_when_the_pipeline_is_killed(tmp_path, monkeypatch):
+    import os
+    import signal
+    import sys
+    import threading
+
+    from leakyolo import jobs
+    from leakyolo.stages import Stages
+
+    started = []
+    real_start = jobs.start
+    monkeypatch.setattr(jobs, "leakyolo_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"])
+    monkeypatch.setattr(jobs, "start", lambda *a: started.append(real_start(*a)[0]) or (started[-1], None))
+    threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()  # `kill <pipeline pid>`
+    with pytest.raises(KeyboardInterrupt):
+        jobs.run_jobs(Stages(tmp_path), [("a", []), ("b", []), ("c", [])], [None, None])
+    assert len(started) == 2 and all(p.returncode is not None for p in started)  # both stopped, c never started
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the pipeline's own handler is put back
