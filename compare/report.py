@@ -107,6 +107,7 @@ def collect(benches: list, evals: list) -> tuple:
             if m["card"].get("gflops@640") and m.get("imgsz"):  # FLOPs scale with the pixel count
                 row["giga_ops"] = m["card"]["gflops@640"] * m["imgsz"][0] * m["imgsz"][1] / 640**2
             row["size_mb"] = (m["card"].get("size_bytes") or 0) / 2**20 or row.get("size_mb")
+            row["imgsz"] = m.get("imgsz") or row.get("imgsz")
             row["sources"].add(f"{f.name}:{m['sha256'][:12]}")
             for threads, res in m["results"].items():
                 col = (machine, threads)
@@ -126,9 +127,9 @@ def collect(benches: list, evals: list) -> tuple:
 
 
 def averages(rows: dict) -> dict:
-    """Per row: mean p50 per column, mean mAP50-95 and how many files (seeds) it averages."""
+    """Per row: mean p50 per column, mean mAP50-95, how many files (seeds) it averages, input size."""
     return {k: {"lat": {c: mean_spread(v)[0] for c, v in r["lat"].items()}, "map": mean_spread(r["map"])[0],
-                "seeds": len(r["map"]), "giga_ops": r.get("giga_ops")} for k, r in rows.items()}
+                "seeds": len(r["map"]), "giga_ops": r.get("giga_ops"), "imgsz": r.get("imgsz")} for k, r in rows.items()}
 
 
 def fmt(value, spread=None, digits=3, scale=1.0) -> str:

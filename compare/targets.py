@@ -20,13 +20,14 @@ def latency_rows(avg: dict, dataset: str, col: tuple, peak) -> list:
     mine = ours and ours["lat"].get(col)
     if not mine:
         return []
-    where = f"{dataset}, {col[0]}, {col[1]} thr"
+    size = f" at {ours['imgsz'][0]} px" if ours.get("imgsz") else ""
+    where = f"{dataset}{size}, {col[0]}, {col[1]} thr"
     rows = []
     fp32 = base and base["lat"].get(col)
     if fp32:
         rows.append([f"INT8 latency <= {MAX_VS_FP32}x YOLO26n FP32", where,
                      f"{mine / fp32:.3f}x ({mine:.2f} / {fp32:.2f} ms)", met(mine / fp32 <= MAX_VS_FP32)])
-    int8 = {v or "ours": a["lat"][col] for (d, m, p, v), a in avg.items()
+    int8 = {"Ultralytics int8" if v else "ours": a["lat"][col] for (d, m, p, v), a in avg.items()
             if (d, m, p) == (dataset, "yolo26n", "int8") and a["lat"].get(col)}
     if int8:
         which, best = min(int8.items(), key=lambda kv: kv[1])
@@ -64,7 +65,8 @@ def arm_row(arm: list) -> list:
 
 def check(avg: dict, columns: list, peaks: dict, arm: list) -> tuple:
     """(header, body) of the targets table; avg maps (dataset, model, precision, variant) to
-    {"lat": {(machine, threads): p50 ms}, "map": mean mAP50-95 or None, "seeds": n, "giga_ops": x}."""
+    {"lat": {(machine, threads): p50 ms}, "map": mean mAP50-95 or None, "seeds": n, "giga_ops": x,
+    "imgsz": [h, w] or None}."""
     body = []
     for dataset in sorted({k[0] for k in avg}):
         for col in columns:

@@ -168,6 +168,7 @@ def test_report_checks_the_targets(pipeline_out, tmp_path):
            m["results"]["1"]["model_only"]["p50"] for m in bench["models"]}
     ours, fp32 = p50[("leakyolo-n", "int8", False)], p50[("yolo26n", "fp32", False)]
     line = next(x for x in targets.splitlines() if "<= 0.33x YOLO26n FP32" in x and ", 1 thr |" in x)
+    assert "| shapes at 64 px, " in line  # the input size the latencies were measured at
     assert f"| {ours / fp32:.3f}x ({ours:.2f} / {fp32:.2f} ms) | {'yes' if ours / fp32 <= 0.33 else '**no**'} |" in line
     best = min(v for (m, p, _), v in p50.items() if (m, p) == ("yolo26n", "int8"))
     assert f"{ours / best:.3f}x ({ours:.2f} / {best:.2f} ms, " in targets
