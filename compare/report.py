@@ -15,6 +15,7 @@ from leakyolo.provenance import atomic_write_bytes, stamp, write_json
 from .arm import SCHEMA as ARM_SCHEMA
 from .bench import SCHEMA as BENCH_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
+from .stats import achieved_gops
 from .targets import check as check_targets
 
 README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
@@ -144,7 +145,7 @@ def int8_share(row: dict, precision: str, p50, peak) -> str:
     """Achieved int8 throughput (model ops / p50) and its share of the machine's int8 GEMM peak."""
     if precision != "int8" or not (p50 and peak and row.get("giga_ops")):
         return "—"
-    achieved = row["giga_ops"] / (p50 / 1e3)  # per inference / seconds = GOPS
+    achieved = achieved_gops(row["giga_ops"], p50)
     return f"{achieved:.0f} ({100 * achieved / float(peak):.0f}%)"
 
 

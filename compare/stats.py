@@ -3,6 +3,11 @@
 import numpy as np
 
 
+def achieved_gops(giga_ops: float, p50_ms: float) -> float:
+    """Operations per second (GOPS) of a model doing giga_ops per inference at a p50 of p50_ms."""
+    return giga_ops / (p50_ms / 1e3)
+
+
 def summarize(ms: list) -> dict:
     """p50 / p90 / p99, mean, spread (std, min, max, IQR) in milliseconds."""
     a = np.asarray(ms, dtype=np.float64)
