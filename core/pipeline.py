@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 
 from .errors import UserError
-from .provenance import sha256_file, write_json
 from .jobs import core_groups, run_jobs
+from .provenance import sha256_file, write_json
 from .stages import Stages, check_disk
 
 MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
@@ -34,6 +34,11 @@ ARM_CORES = ("cortex-a72", "cortex-a76")
 # Per model and epoch (incl. val) on the 2-core CPU, full settings, torch on both cores: trees measured
 # (5-8 s); digits is the 1-thread measurement (70 s) divided by the 1.4x that the second thread gave on trees.
 EPOCH_SECONDS_AT_320 = {"trees": 7, "digits": 50, "shapes": 3}
+
+
+def run_name(dataset: str, model: str, seed: int) -> str:
+    """One training's name: its run folder under train/ and, prefixed with train-, its stage."""
+    return f"{dataset}-{model}-s{seed}"
 
 
 def first_val_image(data_yaml: str) -> Path:
@@ -162,16 +167,16 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     if jobs > 1:
         common = ["pipeline", "--profile", profile, "--out", str(out.parent), "--imgsz", str(cfg["imgsz"]),
                   "--device", str(device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
-        run_jobs(st, [(f"train-{ds}-{model}-s{seed}", common + ["--data", ds, "--models", model, "--seeds", str(seed)])
+        run_jobs(st, [(stage, common + ["--data", ds, "--models", model, "--seeds", str(seed)])
                       for (ds, model, seed), inputs in inputs_of.items()
-                      if not st.is_done(f"train-{ds}-{model}-s{seed}", inputs)], slots)
+                      for stage in [f"train-{run_name(ds, model, seed)}"] if not st.is_done(stage, inputs)], slots)
     for ds in cfg["data"]:
         data_yaml = data_yamls[ds]
         onnx_dir = out / "onnx" / ds
         files, first_seed_files = [], []
         for seed in cfg["seeds"]:
             for model in models:
-                tag = f"{ds}-{model}-s{seed}"
+                tag = run_name(ds, model, seed)
                 run_dir = out / "train" / tag
                 inputs = inputs_of[ds, model, seed]
                 kwargs = dict(model=model, data=data_yaml, epochs=cfg["epochs"][ds], imgsz=cfg["imgsz"], seed=seed,
