@@ -130,7 +130,8 @@ def collect(benches: list, evals: list) -> tuple:
 def averages(rows: dict) -> dict:
     """Per row: mean p50 per column, mean mAP50-95, how many files (seeds) it averages, input size."""
     return {k: {"lat": {c: mean_spread(v)[0] for c, v in r["lat"].items()}, "map": mean_spread(r["map"])[0],
-                "seeds": len(r["map"]), "giga_ops": r.get("giga_ops"), "imgsz": r.get("imgsz")} for k, r in rows.items()}
+                "seeds": len(r["map"]), "giga_ops": r.get("giga_ops"), "imgsz": r.get("imgsz")}
+            for k, r in rows.items()}
 
 
 def fmt(value, spread=None, digits=3, scale=1.0) -> str:
