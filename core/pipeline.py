@@ -160,10 +160,12 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     result_files = []
     data_yamls = {ds: st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
                              lambda: str(build(ds, imgsz=cfg["imgsz"]))) for ds in cfg["data"]}
+    content = {ds: json.loads((Path(y).parent / "dataset.json").read_text())["content_sha256"]
+               for ds, y in data_yamls.items()}
     inputs_of = {(ds, model, seed): {
         "model": model, "model_yaml": model_digest(model), "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
-        "seed": seed, "data": json.loads((Path(data_yamls[ds]).parent / "dataset.json").read_text())["content_sha256"],
-        **cfg["train"]} for ds in cfg["data"] for seed in cfg["seeds"] for model in models}
+        "seed": seed, "data": content[ds], **cfg["train"]}
+        for ds in cfg["data"] for seed in cfg["seeds"] for model in models}
     if jobs > 1:
         common = ["pipeline", "--profile", profile, "--out", str(out.parent), "--imgsz", str(cfg["imgsz"]),
                   "--device", str(device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
