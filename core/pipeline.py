@@ -162,8 +162,9 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
                              lambda: str(build(ds, imgsz=cfg["imgsz"]))) for ds in cfg["data"]}
     content = {ds: json.loads((Path(y).parent / "dataset.json").read_text())["content_sha256"]
                for ds, y in data_yamls.items()}
+    digest = {model: model_digest(model) for model in models}
     inputs_of = {(ds, model, seed): {
-        "model": model, "model_yaml": model_digest(model), "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
+        "model": model, "model_yaml": digest[model], "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
         "seed": seed, "data": content[ds], **cfg["train"]}
         for ds in cfg["data"] for seed in cfg["seeds"] for model in models}
     if jobs > 1:
