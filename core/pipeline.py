@@ -18,14 +18,19 @@ MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
 # accumulates gradients over 64/batch batches, i.e. 8x fewer optimizer steps at batch 8, which on
 # these small sets and budgets slowed learning ~2x (measured, docs/performance.md). Quick also
 # turns mosaic off and shortens warmup: at a few minutes per model mosaic leaves too few learnable
-# iterations (measured on shapes and trees).
+# iterations (measured on shapes and trees). Full is sized to finish in one sitting of about 1.5 h
+# on a 2-core CPU (two 1-core processes, one per seed): LeakYOLO-n against YOLO26n, the baseline the
+# targets name. The activation-swap ablation (--models ...,yolo26n-leaky) and longer schedules
+# (--epochs) cost hours more; at 60 digits epochs the gap to YOLO26n was smaller (docs/performance.md).
 PROFILES = {
-    "quick": {"data": ["digits"], "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30}, "seeds": [0],
+    "quick": {"data": ["digits"], "models": MODELS, "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30},
+              "seeds": [0],
               "train": {"batch": 8, "nbs": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
               "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": 300,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
-    "full": {"data": ["trees", "digits"], "imgsz": 320, "epochs": {"trees": 150, "digits": 60, "shapes": 100},
+    "full": {"data": ["trees", "digits"], "models": ["leakyolo-n", "yolo26n"], "imgsz": 320,
+             "epochs": {"trees": 100, "digits": 30, "shapes": 100},
              "seeds": [0, 1], "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
              "note": "full budget: same data, epochs, optimizer and evaluator for every model; mean ± std over seeds"},
@@ -57,6 +62,19 @@ def plan(cfg: dict, models: list) -> float:
         print(f"  {ds}: {len(models)} models x {len(cfg['seeds'])} seed(s) x {epochs} epochs at {cfg['imgsz']} px "
               f"(~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
     return total + 60
+
+
+def training_cost(cfg: dict, models: list) -> dict:
+    """(dataset, model) -> relative training cost: epochs x seconds per epoch x the model's GFLOPs."""
+    from ultralytics import YOLO
+
+    from leakyolo.models.census import params_and_gflops
+    from leakyolo.models.registry import model_yaml
+
+    size = f"gflops@{cfg['imgsz']}"
+    gflops = {m: params_and_gflops(YOLO(model_yaml(m)).model, (cfg["imgsz"],))[size] for m in models}
+    return {(ds, m): cfg["epochs"][ds] * EPOCH_SECONDS_AT_320.get(ds, 30) * gflops[m]
+            for ds in cfg["data"] for m in models}
 
 
 def train_stage(st: Stages, run_dir: Path, inputs: dict, **kwargs) -> str:
@@ -135,7 +153,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     if profile not in PROFILES:
         raise UserError(f"unknown profile '{profile}': choose {', '.join(PROFILES)}")
     cfg = json.loads(json.dumps(PROFILES[profile]))
-    models = models or MODELS
+    models = models or cfg["models"]
     for m in models:
         spec(m)
     if jobs < 1:
@@ -170,9 +188,12 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     if jobs > 1:
         common = ["pipeline", "--profile", profile, "--out", str(out.parent), "--imgsz", str(cfg["imgsz"]),
                   "--device", str(device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
-        run_jobs(st, [(stage, common + ["--data", ds, "--models", model, "--seeds", str(seed)])
-                      for (ds, model, seed), inputs in inputs_of.items()
-                      for stage in [f"train-{run_name(ds, model, seed)}"] if not st.is_done(stage, inputs)], slots)
+        todo = [key for key, inputs in inputs_of.items() if not st.is_done(f"train-{run_name(*key)}", inputs)]
+        cost = training_cost(cfg, models)
+        todo.sort(key=lambda key: -cost[key[:2]])  # longest first: every slot stays busy to the end
+        run_jobs(st, [(f"train-{run_name(ds, model, seed)}", common + ["--data", ds, "--models", model,
+                                                                      "--seeds", str(seed)])
+                      for ds, model, seed in todo], slots)
     for ds in cfg["data"]:
         data_yaml = data_yamls[ds]
         onnx_dir = out / "onnx" / ds

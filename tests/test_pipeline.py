@@ -146,6 +146,15 @@ def test_jobs_train_side_by_side_on_their_own_cores(tmp_path, capsys):
     assert "started" not in err and err.count("up to date, skipped") == 3  # data and both trainings
 
 
+def test_jobs_start_the_longest_trainings_first():
+    from leakyolo.pipeline import PROFILES, training_cost
+
+    cost = training_cost(PROFILES["full"], ["leakyolo-n", "yolo26n"])
+    order = sorted(cost, key=lambda key: -cost[key])
+    assert order[:2] == [("digits", "yolo26n"), ("digits", "leakyolo-n")]  # 30 x 50 s epochs vs 100 x 7 s
+    assert order[2:] == [("trees", "yolo26n"), ("trees", "leakyolo-n")]  # YOLO26n has more GFLOPs
+
+
 def test_jobs_failures_and_limits(tmp_path):
     import os
 
