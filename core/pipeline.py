@@ -18,7 +18,7 @@ MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
 # accumulates gradients over 64/batch batches, i.e. 8x fewer optimizer steps at batch 8, which on
 # these small sets and budgets slowed learning ~2x (measured, docs/performance.md). Quick also
 # turns mosaic off and shortens warmup: at a few minutes per model mosaic leaves too few learnable
-# iterations (measured on shapes and trees). Full is sized to finish in one sitting of about 1.5 h
+# iterations (measured on shapes and trees). Full is sized to finish in one sitting of about 2 h
 # on a 2-core CPU (two 1-core processes, one per seed): LeakYOLO-n against YOLO26n, the baseline the
 # targets name. The activation-swap ablation (--models ...,yolo26n-leaky) and longer schedules
 # (--epochs) cost hours more; at 60 digits epochs the gap to YOLO26n was smaller (docs/performance.md).
@@ -30,7 +30,7 @@ PROFILES = {
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
     "full": {"data": ["trees", "digits"], "models": ["leakyolo-n", "yolo26n"], "imgsz": 320,
-             "epochs": {"trees": 100, "digits": 30, "shapes": 100},
+             "epochs": {"trees": 50, "digits": 30, "shapes": 100},
              "seeds": [0, 1], "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
              "note": "full budget: same data, epochs, optimizer and evaluator for every model; mean ± std over seeds"},
