@@ -8,12 +8,14 @@ pytestmark = [pytest.mark.qemu, pytest.mark.skipif(shutil.which("qemu-aarch64") 
                                                    reason="qemu-aarch64 not installed (apt-get install qemu-user)")]
 
 
-def test_emulated_parity_and_instruction_counts(exported):
+def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
     from leakyolo.compare.arm import arm_check
+    from leakyolo.pipeline import first_val_image
 
-    record = arm_check([exported["fp32"], exported["int8"]], cores=("cortex-a72", "cortex-a76"))
+    record = arm_check([exported["fp32"], exported["int8"]], cores=("cortex-a72", "cortex-a76"),
+                       image=first_val_image(learn_yaml))
     rows = {(r["precision"], r["core"]): r for r in record["models"]}
-    assert len(rows) == 4 and all(r["parity"]["ok"] for r in rows.values())
+    assert len(rows) == 4 and all(r["parity"]["ok"] and r["parity"]["compared"] > 0 for r in rows.values())
     assert rows[("fp32", "cortex-a76")]["parity"]["max_abs_diff"] < 1e-3
     for r in rows.values():
         assert r["instructions_per_inference"] > 1e6
