@@ -30,7 +30,7 @@ PROFILES = {
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
     "full": {"data": ["trees", "digits"], "models": ["leakyolo-n", "yolo26n"], "imgsz": 320,
-             "epochs": {"trees": 50, "digits": 30, "shapes": 100},
+             "epochs": {"trees": 30, "digits": 30, "shapes": 100},
              "seeds": [0, 1], "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
              "note": "full budget: same data, epochs, optimizer and evaluator for every model; mean ± std over seeds"},

@@ -151,7 +151,7 @@ def test_jobs_start_the_longest_trainings_first():
 
     cost = training_cost(PROFILES["full"], ["leakyolo-n", "yolo26n"])
     order = sorted(cost, key=lambda key: -cost[key])
-    assert order[:2] == [("digits", "yolo26n"), ("digits", "leakyolo-n")]  # 30 x 50 s epochs vs 50 x 7 s
+    assert order[:2] == [("digits", "yolo26n"), ("digits", "leakyolo-n")]  # 30 x 50 s epochs vs 30 x 7 s
     assert order[2:] == [("trees", "yolo26n"), ("trees", "leakyolo-n")]  # YOLO26n has more GFLOPs
 
 
