@@ -28,7 +28,7 @@ def add_pipeline(sub) -> None:
     """The main job."""
     p = sub.add_parser("pipeline", help="the main job: data, training, export, eval, bench, report, demo video")
     p.add_argument("--profile", choices=("quick", "full"), default="quick",
-                   help="quick (~20 min, illustrative) or full (hours: the comparison, 2 seeds, trees + digits)")
+                   help="quick (~20 min, illustrative) or full (~2 h here: the comparison, 2 seeds, trees + digits)")
     p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
     p.add_argument("--models", type=lambda s: s.split(","), help="default leakyolo-n,yolo26n-leaky,yolo26n")
     p.add_argument("--imgsz", type=int)

@@ -33,7 +33,8 @@ PROFILES = {
              "epochs": {"trees": 30, "digits": 30, "shapes": 100},
              "seeds": [0, 1], "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
-             "note": "full budget: same data, epochs, optimizer and evaluator for every model; mean ± std over seeds"},
+             "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
+                     "and evaluator for every model; mean ± std over seeds"},
 }
 ARM_CORES = ("cortex-a72", "cortex-a76")
 # Per model and epoch (incl. val) on the 2-core CPU, full settings, torch on both cores: trees measured
