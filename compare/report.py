@@ -66,11 +66,12 @@ def arm_table(arms: list, names: dict) -> tuple:
 
 
 def check_common_models(benches: list) -> None:
-    """Machines must share at least one model file (by sha256), else their numbers cannot be compared."""
-    if len(benches) < 2:
-        return
-    shared = set.intersection(*({m["sha256"] for m in r["models"]} for _, r in benches))
-    if not shared:
+    """Machines must share at least one model file (by sha256), else their numbers cannot be compared.
+    One machine's bench files (e.g. one per dataset) are pooled first."""
+    per_machine = {}
+    for _, r in benches:
+        per_machine.setdefault(r["machine"]["label"], set()).update(m["sha256"] for m in r["models"])
+    if len(per_machine) > 1 and not set.intersection(*per_machine.values()):
         names = ", ".join(f"{f.name} ({r['machine']['label']})" for f, r in benches)
         raise UserError(f"the machines in {names} benchmarked no common model file (sha256); nothing to compare")
 
