@@ -30,7 +30,7 @@ def add_pipeline(sub) -> None:
     p.add_argument("--profile", choices=("quick", "full"), default="quick",
                    help="quick (~20 min, illustrative) or full (~2 h here: the comparison, 2 seeds, trees + digits)")
     p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
-    p.add_argument("--models", type=lambda s: s.split(","), help="default leakyolo-n,yolo26n-leaky,yolo26n")
+    p.add_argument("--models", type=lambda s: s.split(","), help="comma separated (default: per profile; quick: all three, full: leakyolo-n,yolo26n)")
     p.add_argument("--imgsz", type=int)
     p.add_argument("--epochs", type=int, help="override the profile's epochs for every dataset")
     p.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 0,1")

@@ -19,7 +19,7 @@ MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
 # these small sets and budgets slowed learning ~2x (measured, docs/performance.md). Quick also
 # turns mosaic off and shortens warmup: at a few minutes per model mosaic leaves too few learnable
 # iterations (measured on shapes and trees). Full is sized to finish in one sitting of about 2 h
-# on a 2-core CPU (two 1-core processes, one per seed): LeakYOLO-n against YOLO26n, the baseline the
+# on a 2-core CPU with --jobs 2: LeakYOLO-n against YOLO26n, the baseline the
 # targets name. The activation-swap ablation (--models ...,yolo26n-leaky) and longer schedules
 # (--epochs) cost hours more; at 60 digits epochs the gap to YOLO26n was smaller (docs/performance.md).
 PROFILES = {
@@ -190,7 +190,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
         common = ["pipeline", "--profile", profile, "--out", str(out.parent), "--imgsz", str(cfg["imgsz"]),
                   "--device", str(device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
         todo = [key for key, inputs in inputs_of.items() if not st.is_done(f"train-{run_name(*key)}", inputs)]
-        cost = training_cost(cfg, models)
+        cost = training_cost(cfg, models) if todo else {}
         todo.sort(key=lambda key: -cost[key[:2]])  # longest first: every slot stays busy to the end
         run_jobs(st, [(f"train-{run_name(ds, model, seed)}", common + ["--data", ds, "--models", model,
                                                                       "--seeds", str(seed)])
