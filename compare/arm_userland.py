@@ -7,6 +7,7 @@ instruction-count plugin matches the installed qemu exactly. See ../shared/notes
 """
 
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -123,13 +124,15 @@ def plugin_header(base: Path) -> Path:
 
 
 def build_plugin(base: Path) -> Path:
-    """Compile the instruction-count plugin (once)."""
-    plugin = base / "libinsncount.so"
+    """Compile the instruction-count plugin (once per version of its source)."""
+    source = Path(__file__).with_name("qemu_insn.c")
+    plugin = base / f"libinsncount-{hashlib.sha256(source.read_bytes()).hexdigest()[:12]}.so"
     if not plugin.exists():
         header = plugin_header(base)
-        source = Path(__file__).with_name("qemu_insn.c")
-        run(["cc", "-shared", "-fPIC", "-O2", "-I", str(header.parent), "-o", str(plugin), str(source)],
+        partial = plugin.with_suffix(".part")
+        run(["cc", "-shared", "-fPIC", "-O2", "-I", str(header.parent), "-o", str(partial), str(source)],
             "building the qemu instruction-count plugin")
+        partial.replace(plugin)
     return plugin
 
 

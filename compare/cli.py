@@ -73,7 +73,7 @@ def run_arm(args) -> None:
     print(write_json(args.out, record))
     failed = failures(record)
     if failed:
-        raise UserError(f"emulated ARM outputs differ from this machine's for {', '.join(failed)}")
+        raise UserError(f"emulated ARM outputs differ from the model's reference outputs for {', '.join(failed)}")
 
 
 def run_report(args) -> None:

@@ -54,14 +54,15 @@ def arm_table(arms: list, names: dict) -> tuple:
     base = {r["core"]: r.get("instructions_per_inference") for r in rows
             if names.get(r["sha256"], ("",))[0] == "yolo26n" and r["precision"] == "fp32"}
     header = ["model", "precision", "emulated core", "parity (max abs diff)", "instructions / inference (M)",
-              "vs YOLO26n FP32"]
+              "spread", "vs YOLO26n FP32"]
     body = []
     for r in rows:
         n = r.get("instructions_per_inference")
         ratio = f"{n / base[r['core']]:.2f}x" if n and base.get(r["core"]) else "—"
+        spread = f"{r['instructions_spread']:.2%}" if "instructions_spread" in r else "—"
         body.append([names.get(r["sha256"], (r["file"],))[0], r["precision"], r["core"],
                      f"{'ok' if r['parity']['ok'] else 'FAIL'} ({r['parity']['max_abs_diff']:.2g})",
-                     f"{n / 1e6:.1f}" if n else "—", ratio])
+                     f"{n / 1e6:.1f}" if n else "—", spread, ratio])
     return header, body
 
 
@@ -326,7 +327,10 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
     if arms:
         header, body = arm_table(arms, names)
         md += ["## Emulated ARM (qemu user mode)", "", markdown_table(header, body), "",
-               "Instruction counts repeat within about 0.1% and rank models; they are not cycles and not a "
+               "Parity: the emulated core's outputs against the model's reference outputs (ONNX Runtime with "
+               "graph optimisations off, so Q/DQ runs as written rather than through one CPU's integer kernels). "
+               "Instructions: executed by the inferring thread per inference, the median of several after a "
+               "warm-up (spread: (max - min) / median). They rank models; they are not cycles and not a "
                "board's latency. Emulated wall-clock time is never reported.", ""]
         htm += ["<h2>Emulated ARM (qemu user mode)</h2>", html_table(header, body), f"<p>{html.escape(md[-2])}</p>"]
     targets = check_targets(averages(rows), columns, peaks, [

@@ -141,6 +141,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     on the CPU the models are for: the device is not part of a stage's inputs, so the rerun there
     (same profile and out folder) reuses the trained weights. run.json records where each trained.
     """
+    from leakyolo.compare.arm import SCHEMA as ARM_SCHEMA
     from leakyolo.compare.arm import arm_check
     from leakyolo.compare.bench import SCHEMA as BENCH_SCHEMA
     from leakyolo.compare.bench import bench
@@ -235,7 +236,8 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
         # and precision, not the weights, and emulation at 320 px takes minutes per file.
         if shutil.which("qemu-aarch64"):
             arm_json = out / "results" / f"arm-{ds}.json"
-            arm_inputs = {"files": {Path(f).name: hashes[Path(f).name] for f in first_seed_files}, "cores": ARM_CORES}
+            arm_inputs = {"files": {Path(f).name: hashes[Path(f).name] for f in first_seed_files}, "cores": ARM_CORES,
+                          "method": ARM_SCHEMA}
             st.run(f"arm-{ds}", arm_inputs, [arm_json], lambda: str(write_json(arm_json, arm_check(
                 first_seed_files, ARM_CORES, image=first_val_image(data_yaml)))))
             result_files.append(arm_json)

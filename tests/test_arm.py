@@ -1,13 +1,38 @@
-"""Emulated ARM: outputs match this machine's and instruction counts repeat (needs qemu)."""
+"""Emulated ARM: outputs match this machine's and instruction counts repeat (the emulated runs need qemu)."""
 
 import shutil
 
+import numpy as np
 import pytest
 
-pytestmark = [pytest.mark.qemu, pytest.mark.skipif(shutil.which("qemu-aarch64") is None,
-                                                   reason="qemu-aarch64 not installed (apt-get install qemu-user)")]
+from leakyolo.compare.arm import compare, failures
 
 
+def needs_qemu(test):
+    """Marked qemu; skipped where qemu-aarch64 is missing."""
+    return pytest.mark.qemu(pytest.mark.skipif(shutil.which("qemu-aarch64") is None,
+                                               reason="qemu-aarch64 not installed (apt-get install qemu-user)")(test))
+
+
+def rows(*detections):
+    """An NMS-free output [1, N, 6]: x1, y1, x2, y2, score, class."""
+    return [np.array([detections], np.float32)]
+
+
+def test_parity_matches_rows_both_ways_within_tolerance():
+    ref = rows([10, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 0])
+    reordered = rows([0, 0, 9, 9, 0.005, 0], [10.2, 10, 40, 39.9, 0.88, 2])  # near-ties may swap places
+    ok = compare(ref, reordered, int8=True, step=0.01)  # tolerance: one step x stride 32 = 0.32 px
+    assert ok["ok"] and ok["compared"] == 2 and ok["max_abs_diff"] == pytest.approx(0.2, abs=1e-4)
+    assert not compare(ref, rows([11, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 0]), int8=True, step=0.01)["ok"]
+    lost_class = rows([10, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 2])  # the class-0 row is missing
+    assert not compare(ref, lost_class, int8=True, step=0.01)["ok"]
+    assert not compare(ref, reordered, int8=False, step=0.0)["ok"]  # FP32: 1e-4 of the output range
+    record = {"models": [{"file": "m.onnx", "core": "cortex-a76", "parity": compare(ref, lost_class, True, 0.01)}]}
+    assert failures(record) == ["m.onnx on cortex-a76"]
+
+
+@needs_qemu
 def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
     from leakyolo.compare.arm import arm_check
     from leakyolo.pipeline import first_val_image
@@ -17,8 +42,12 @@ def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
     rows = {(r["precision"], r["core"]): r for r in record["models"]}
     assert len(rows) == 4 and all(r["parity"]["ok"] and r["parity"]["compared"] > 0 for r in rows.values())
     assert rows[("fp32", "cortex-a76")]["parity"]["max_abs_diff"] < 1e-3
+    # against the model's reference (Q/DQ as written) INT8 on ARM is within half the tolerance (measured: 0.39 of
+    # it); this x86 machine's own AVX2 INT8 kernels were 16 px off the ARM boxes on the same input
+    int8 = rows[("int8", "cortex-a76")]["parity"]
+    assert int8["max_abs_diff"] < int8["tolerance"] / 2
     for r in rows.values():
-        assert r["instructions_per_inference"] > 1e6
+        assert r["instructions_per_inference"] > 1e6 and 0 <= r["instructions_spread"] < 0.01
     # int8 runs fewer instructions than fp32, and the A76's dot-product instructions help int8
     assert rows[("int8", "cortex-a76")]["instructions_per_inference"] < rows[("fp32", "cortex-a76")][
         "instructions_per_inference"]
@@ -27,14 +56,17 @@ def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
     again = arm_check([exported["int8"]], cores=("cortex-a76",), image=first_val_image(learn_yaml))["models"][0][
         "instructions_per_inference"]
     first = rows[("int8", "cortex-a76")]["instructions_per_inference"]
-    assert abs(again - first) / first < 0.01  # measured run-to-run spread: about 0.05%
+    assert abs(again - first) / first < 0.01  # measured process to process: within 0.2%, also on a busy CPU
 
 
-def test_arm_section_in_report(exported, pipeline_out, tmp_path):
+@needs_qemu
+def test_arm_section_in_report(exported, learn_yaml, pipeline_out, tmp_path):
     from leakyolo.compare.arm import arm_check
     from leakyolo.compare.report import report
+    from leakyolo.pipeline import first_val_image
     from leakyolo.provenance import write_json
 
-    arm_json = write_json(tmp_path / "arm.json", arm_check([exported["int8"]], cores=("cortex-a76",), count=False))
+    arm_json = write_json(tmp_path / "arm.json", arm_check([exported["int8"]], cores=("cortex-a76",),
+                                                             image=first_val_image(learn_yaml), count=False))
     md = report([pipeline_out / "results" / "eval-shapes.json", arm_json], tmp_path / "r").read_text()
     assert "## Emulated ARM (qemu user mode)" in md and "cortex-a76" in md
