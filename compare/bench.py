@@ -41,11 +41,11 @@ def model_card(path: Path) -> dict:
 
 def card_summary(card: dict) -> dict:
     """The card fields a report needs."""
-    run = card.get("source", {}).get("run", {})
+    run, q = card.get("source", {}).get("run", {}), card.get("quantization", {})
     return {"model": card.get("model"), "precision": card.get("precision"), "activation": run.get("activation"),
             "dataset": run.get("dataset", {}).get("name"), "seed": run.get("seed"), "epochs": run.get("epochs"),
             "params": run.get("params"), "gflops@640": run.get("gflops@640"),
-            "quantization": card.get("quantization", {}).get("tool") or card.get("quantization", {}).get("format"),
+            "quantization": q.get("tool") or " ".join(filter(None, (q.get("format"), q.get("types")))) or None,
             "accuracy": card.get("accuracy"), "size_bytes": card.get("size_bytes")}
 
 

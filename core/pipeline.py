@@ -37,6 +37,7 @@ PROFILES = {
                      "and evaluator for every model; mean ± std over seeds"},
 }
 ARM_CORES = ("cortex-a72", "cortex-a76")
+WHY_U8S7 = "; 7-bit weights: this x86 CPU has no VNNI and its u8s8 kernels saturate, docs/performance.md"
 # Per model and epoch (incl. val) on the 2-core CPU, full settings, torch on both cores: trees measured
 # (5-8 s); digits is the 1-thread measurement (70 s) divided by the 1.4x that the second thread gave on trees.
 EPOCH_SECONDS_AT_320 = {"trees": 7, "digits": 50, "shapes": 3}
@@ -149,6 +150,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     from leakyolo.compare.report import report
     from leakyolo.datasets import build
     from leakyolo.export.export import export
+    from leakyolo.export.quantize import host_int8_types
     from leakyolo.models.registry import model_digest, spec
     from leakyolo.offline import import_ultralytics
 
@@ -173,8 +175,10 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     st = Stages(out)
     print(f"LeakYOLO pipeline, profile '{profile}' -> {out}", file=sys.stderr)
     estimate = plan(cfg, models)
-    print(f"  models: {', '.join(models)}; export FP32 + INT8 (gated); eval; bench {cfg['bench']['threads']} threads; "
-          f"emulated ARM check (first dataset and seed); report; demo video\n"
+    int8_types = host_int8_types()  # the report measures this CPU: INT8 that is exact on it
+    why = WHY_U8S7 if int8_types == "u8s7" else ""
+    print(f"  models: {', '.join(models)}; export FP32 + INT8 {int8_types} (gated{why}); eval; "
+          f"bench {cfg['bench']['threads']} threads; emulated ARM check (first dataset and seed); report; demo video\n"
           f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU"
           f"{f' in one job; --jobs {jobs}: {jobs} trainings at a time' if jobs > 1 else ''}", file=sys.stderr)
     result_files = []
@@ -213,10 +217,10 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
                     continue
                 weights = run_dir / "weights" / "best.pt"
                 exp_inputs = {"weights": sha256_file(weights), "imgsz": cfg["imgsz"], "calib": cfg["calib_images"],
-                              "ultralytics_int8": model == "yolo26n", "calib_method": "auto"}
+                              "ultralytics_int8": model == "yolo26n", "calib_method": "auto", "types": int8_types}
                 exported = st.run(f"export-{tag}", exp_inputs, lambda r: r, lambda: [str(p) for p in export(
                     run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=onnx_dir,
-                    calib_method="auto",
+                    calib_method="auto", types=int8_types,
                     name=f"{model}-s{seed}", with_ultralytics_int8=model == "yolo26n", int8_required=False)])
                 files += exported
                 if seed == cfg["seeds"][0]:

@@ -13,8 +13,9 @@ def register(sub) -> None:
     p.add_argument("--calib-images", type=int, default=300, help="calibration images from the train split")
     p.add_argument("--calib-method", choices=("auto", "minmax", "entropy", "percentile"), default="auto",
                    help="auto: minmax, then percentile, then entropy until the accuracy gate passes")
-    p.add_argument("--types", choices=("u8s8", "s8s8"), default="u8s8",
-                   help="INT8 activation/weight types (u8s8 is the fast path on x86 VNNI, see docs)")
+    p.add_argument("--types", choices=("u8s8", "u8s7", "s8s8"), default="u8s8",
+                   help="INT8 activation/weight types: u8s8 is exact and fast on ARM and x86 VNNI; u8s7 (7-bit "
+                        "weights) for x86 CPUs without VNNI, whose u8s8 kernels saturate (see docs)")
     p.add_argument("--raw", action="store_true", help="classic [1, 4+nc, anchors] output (needs NMS)")
     p.add_argument("--max-drop", type=float, default=1.5, help="largest INT8 mAP50-95 drop allowed, in points")
     p.add_argument("--ultralytics-int8", action="store_true",

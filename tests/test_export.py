@@ -9,7 +9,7 @@ import torch
 from leakyolo.errors import UserError
 from leakyolo.export.export import export
 from leakyolo.export.gates import GateError, accuracy_gate
-from leakyolo.export.quantize import head_decode_nodes
+from leakyolo.export.quantize import head_decode_nodes, int8_types_for
 
 IMGSZ = 96
 
@@ -52,6 +52,38 @@ def test_head_decode_nodes_are_the_decode_only(exported):
     names = head_decode_nodes(onnx.load(str(exported["fp32"])))
     assert names and all("/cv" not in n and "one2one_cv" not in n for n in names)
     assert any("TopK" in n for n in names) and any("Sigmoid" in n for n in names)
+
+
+def test_u8s7_weights_use_7_bits(exported, learn_yaml, tmp_path):
+    """u8s7 (for x86 without VNNI, whose u8 x s8 kernels saturate 16-bit pair sums) keeps weights in [-64, 64]:
+    two products then sum to at most 2 x 255 x 64 = 32640, inside int16."""
+    from onnx import numpy_helper
+
+    from leakyolo.datasets import calibration_images
+    from leakyolo.export.quantize import quantize
+
+    def weight_range(types):
+        dest = tmp_path / f"{types}.onnx"
+        settings = quantize(exported["fp32"], dest, calibration_images(learn_yaml, 8, 0), (IMGSZ, IMGSZ), types=types)
+        graph = onnx.load(str(dest)).graph
+        inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+        weights = [inits[n.input[0]] for n in graph.node if n.op_type == "DequantizeLinear"
+                   and n.input[0] in inits and inits[n.input[0]].dtype.name == "int8" and inits[n.input[0]].ndim == 4]
+        return settings, min(int(w.min()) for w in weights), max(int(w.max()) for w in weights)
+
+    settings, low, high = weight_range("u8s7")
+    assert settings["types"] == "u8s7" and settings["weights"] == "QInt8 (7-bit)" and -64 <= low and high <= 64
+    _, low, high = weight_range("u8s8")
+    assert low < -64 or high > 64  # full-range per-channel weights reach +-127
+
+
+def test_int8_types_follow_the_cpu():
+    avx2 = "processor\t: 0\nflags\t\t: fpu sse4_2 avx avx2 fma\n"
+    assert int8_types_for("x86_64", avx2) == "u8s7"  # u8 x s8 pair sums saturate without VNNI
+    assert int8_types_for("x86_64", avx2.replace("avx2", "avx2 avx512f avx512_vnni")) == "u8s8"
+    assert int8_types_for("x86_64", avx2.replace("avx2", "avx2 avx_vnni")) == "u8s8"
+    assert int8_types_for("aarch64", "Features\t: fp asimd asimddp\n") == "u8s8"
+    assert int8_types_for("x86_64", "") == "u8s8"  # unknown: the portable default
 
 
 def test_broken_quantization_is_caught_and_nothing_written(trained_run, tmp_path):

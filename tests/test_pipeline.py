@@ -5,6 +5,7 @@ import json
 import cv2
 import pytest
 
+from leakyolo.export.quantize import host_int8_types
 from leakyolo.models import registry
 from leakyolo.pipeline import pipeline
 
@@ -17,6 +18,8 @@ def test_pipeline_artifacts(pipeline_out):
     for p in onnx.glob("*.onnx"):
         card = json.loads(p.with_suffix(".json").read_text())
         assert card["file"] == p.name and card["accuracy"] is not None
+    ours = json.loads((onnx / "leakyolo-n-s0-64-int8.json").read_text())["quantization"]
+    assert ours["types"] == host_int8_types()  # the INT8 that is exact on the CPU the report measures
     for name in ("eval-shapes.json", "bench-shapes.json"):
         assert json.loads((pipeline_out / "results" / name).read_text())["models"]
     report = pipeline_out / "report"
