@@ -103,7 +103,8 @@ def collect(benches: list, evals: list) -> tuple:
     columns, peaks = [], {}
     for f, record in benches:
         machine = record["machine"]["label"]
-        peaks.update({(machine, t): g for t, g in record.get("int8_peak_gops", {}).items()})
+        for t, g in record.get("int8_peak_gops", {}).items():  # a peak is the best rate reached: max over files
+            peaks[machine, t] = max(g, peaks.get((machine, t), 0.0))
         for m in record["models"]:
             row = rows[row_key(m["card"], m["file"])]
             row["card"] = row["card"] or m["card"]

@@ -117,6 +117,18 @@ def test_report_from_two_machines(pipeline_out, tmp_path):
     assert "int8 GOPS (% of GEMM peak)" in md and int8 and re.search(r"\| \d+ \(\d+%\) \|", int8[0])
 
 
+def test_report_takes_a_machines_best_gemm_peak_in_any_order(pipeline_out, tmp_path):
+    """One machine's bench files (e.g. one per dataset) measure the peak again: the best rate reached counts."""
+    results = pipeline_out / "results"
+    record = json.loads((results / "bench-shapes.json").read_text())
+    record["int8_peak_gops"] = {t: g * 3 for t, g in record["int8_peak_gops"].items()}
+    again = tmp_path / "bench-again.json"
+    again.write_text(json.dumps(record))
+    best = ", ".join(f"{t} thr: {g:.0f} GOPS" for t, g in record["int8_peak_gops"].items())
+    for i, benches in enumerate(([results / "bench-shapes.json", again], [again, results / "bench-shapes.json"])):
+        assert f"({best})" in report(benches, tmp_path / f"r{i}").read_text()
+
+
 def test_report_refuses_other_schema_and_disjoint_machines(pipeline_out, tmp_path):
     bad = tmp_path / "old.json"
     bad.write_text(json.dumps({"schema": "leakyolo.bench/0", "models": []}))
