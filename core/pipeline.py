@@ -53,13 +53,17 @@ def first_val_image(data_yaml: str) -> Path:
     return sorted((Path(data_yaml).parent / "images" / "val").glob("*.jpg"))[0]
 
 
+def training_seconds(cfg: dict, ds: str) -> float:
+    """Estimated seconds to train one model on dataset ds with this profile."""
+    return cfg["epochs"][ds] * EPOCH_SECONDS_AT_320.get(ds, 30) * (cfg["imgsz"] / 320) ** 2
+
+
 def plan(cfg: dict, models: list) -> float:
     """Print the plan; return the estimated CPU seconds."""
     total = 0.0
-    scale = (cfg["imgsz"] / 320) ** 2
     for ds in cfg["data"]:
         epochs = cfg["epochs"][ds]
-        seconds = epochs * EPOCH_SECONDS_AT_320.get(ds, 30) * scale * len(models) * len(cfg["seeds"])
+        seconds = training_seconds(cfg, ds) * len(models) * len(cfg["seeds"])
         total += seconds + 120
         print(f"  {ds}: {len(models)} models x {len(cfg['seeds'])} seed(s) x {epochs} epochs at {cfg['imgsz']} px "
               f"(~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
@@ -191,10 +195,14 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
         "model": model, "model_yaml": digest[model], "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
         "seed": seed, "data": content[ds], **cfg["train"]}
         for ds in cfg["data"] for seed in cfg["seeds"] for model in models}
+    todo = [key for key, inputs in inputs_of.items() if not st.is_done(f"train-{run_name(*key)}", inputs)]
+    if len(todo) < len(inputs_of):
+        left = sum(training_seconds(cfg, ds) for ds, _, _ in todo)
+        print(f"  {len(inputs_of) - len(todo)} of {len(inputs_of)} trainings already done: ~{left / 60:.0f} min of "
+              f"training left", file=sys.stderr)
     if jobs > 1:
         common = ["pipeline", "--profile", profile, "--out", str(out.parent), "--imgsz", str(cfg["imgsz"]),
                   "--device", str(device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
-        todo = [key for key, inputs in inputs_of.items() if not st.is_done(f"train-{run_name(*key)}", inputs)]
         cost = training_cost(cfg, models) if todo else {}
         todo.sort(key=lambda key: -cost[key[:2]])  # longest first: every slot stays busy to the end
         run_jobs(st, [(f"train-{run_name(ds, model, seed)}", common + ["--data", ds, "--models", model,

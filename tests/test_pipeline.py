@@ -39,6 +39,7 @@ def test_rerun_skips_every_stage(pipeline_out, capsys):
     err = capsys.readouterr().err
     stages = len(list((pipeline_out / "stages").glob("*.json")))
     assert err.count("up to date, skipped") == stages and "started" not in err
+    assert "2 of 2 trainings already done: ~0 min of training left" in err
 
 
 def test_train_only_then_reuse_on_another_device(tmp_path, capsys, monkeypatch):
