@@ -7,10 +7,10 @@ DequantizeLinear pair runs as written instead of through this CPU's integer kern
 reference matters for INT8: on x86 CPUs without VNNI, ONNX Runtime's u8s8 kernels sum pairs of
 products in saturating 16-bit lanes (vpmaddubsw), so this machine's own INT8 outputs can be the
 ones that are off (measured: 11.5 px on a YOLO26n box that both ARM cores put within 0.5 px of
-the reference). And a cost figure is measured: the guest instructions the inferring thread executes per inference,
-counted by a qemu plugin between markers the guest script sets around each `session.run` (so
-start-up, exit and other threads are left out), after one warm-up inference; the median of
-REPEATS inferences is reported with their spread. Instruction counts are not cycles and not a
+the reference). And a cost figure is measured: the guest instructions the inferring thread
+executes per inference, counted by a qemu plugin between markers the guest script sets around
+each `session.run` (so start-up, exit and other threads are left out), after one warm-up
+inference; the median of REPEATS inferences is reported with their spread. Instruction counts are not cycles and not a
 board's timing; emulated wall-clock time is never reported as ARM latency.
 """
 

@@ -71,7 +71,7 @@ def plan(cfg: dict, models: list) -> float:
 
 
 def training_cost(cfg: dict, models: list) -> dict:
-    """(dataset, model) -> relative training cost: epochs x seconds per epoch x the model's GFLOPs."""
+    """(dataset, model) -> relative training cost: estimated training seconds x the model's GFLOPs."""
     from ultralytics import YOLO
 
     from leakyolo.models.census import params_and_gflops
@@ -79,8 +79,7 @@ def training_cost(cfg: dict, models: list) -> dict:
 
     size = f"gflops@{cfg['imgsz']}"
     gflops = {m: params_and_gflops(YOLO(model_yaml(m)).model, (cfg["imgsz"],))[size] for m in models}
-    return {(ds, m): cfg["epochs"][ds] * EPOCH_SECONDS_AT_320.get(ds, 30) * gflops[m]
-            for ds in cfg["data"] for m in models}
+    return {(ds, m): training_seconds(cfg, ds) * gflops[m] for ds in cfg["data"] for m in models}
 
 
 def train_stage(st: Stages, run_dir: Path, inputs: dict, **kwargs) -> str:

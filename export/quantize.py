@@ -33,20 +33,17 @@ TYPES = {  # activations, weights, reduce_range (7-bit weights)
 }
 
 
-def int8_types_for(machine: str, cpuinfo: str) -> str:
+def int8_types_for(machine: str, flags: set) -> str:
     """u8s7 for an x86 CPU with AVX2 but no VNNI (its u8 x s8 kernels saturate), else u8s8."""
     x86 = machine.lower() in ("x86_64", "amd64")
-    flags = set(" ".join(line.split(":", 1)[-1] for line in cpuinfo.splitlines() if line.startswith("flags")).split())
     return "u8s7" if x86 and "avx2" in flags and not flags & {"avx512_vnni", "avx_vnni"} else "u8s8"
 
 
 def host_int8_types() -> str:
     """The INT8 types that are exact on this machine (see int8_types_for)."""
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        cpuinfo = ""
-    return int8_types_for(platform.machine(), cpuinfo)
+    from leakyolo.compare.fingerprint import cpuinfo
+
+    return int8_types_for(platform.machine(), cpuinfo()["flags"])
 
 
 def head_decode_nodes(model: onnx.ModelProto) -> list:

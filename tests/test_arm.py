@@ -1,4 +1,4 @@
-"""Emulated ARM: outputs match this machine's and instruction counts repeat (the emulated runs need qemu)."""
+"""Emulated ARM: outputs match the model's reference and instruction counts repeat (the emulated runs need qemu)."""
 
 import shutil
 
@@ -14,18 +14,18 @@ def needs_qemu(test):
                                                reason="qemu-aarch64 not installed (apt-get install qemu-user)")(test))
 
 
-def rows(*detections):
+def detections(*rows):
     """An NMS-free output [1, N, 6]: x1, y1, x2, y2, score, class."""
-    return [np.array([detections], np.float32)]
+    return [np.array([rows], np.float32)]
 
 
 def test_parity_matches_rows_both_ways_within_tolerance():
-    ref = rows([10, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 0])
-    reordered = rows([0, 0, 9, 9, 0.005, 0], [10.2, 10, 40, 39.9, 0.88, 2])  # near-ties may swap places
+    ref = detections([10, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 0])
+    reordered = detections([0, 0, 9, 9, 0.005, 0], [10.2, 10, 40, 39.9, 0.88, 2])  # near-ties may swap places
     ok = compare(ref, reordered, int8=True, step=0.01)  # tolerance: one step x stride 32 = 0.32 px
     assert ok["ok"] and ok["compared"] == 2 and ok["max_abs_diff"] == pytest.approx(0.2, abs=1e-4)
-    assert not compare(ref, rows([11, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 0]), int8=True, step=0.01)["ok"]
-    lost_class = rows([10, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 2])  # the class-0 row is missing
+    assert not compare(ref, detections([11, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 0]), int8=True, step=0.01)["ok"]
+    lost_class = detections([10, 10, 40, 40, 0.9, 2], [0, 0, 9, 9, 0.005, 2])  # the class-0 row is missing
     assert not compare(ref, lost_class, int8=True, step=0.01)["ok"]
     assert not compare(ref, reordered, int8=False, step=0.0)["ok"]  # FP32: 1e-4 of the output range
     record = {"models": [{"file": "m.onnx", "core": "cortex-a76", "parity": compare(ref, lost_class, True, 0.01)}]}

@@ -78,12 +78,12 @@ def test_u8s7_weights_use_7_bits(exported, learn_yaml, tmp_path):
 
 
 def test_int8_types_follow_the_cpu():
-    avx2 = "processor\t: 0\nflags\t\t: fpu sse4_2 avx avx2 fma\n"
+    avx2 = {"fpu", "sse4_2", "avx", "avx2", "fma"}
     assert int8_types_for("x86_64", avx2) == "u8s7"  # u8 x s8 pair sums saturate without VNNI
-    assert int8_types_for("x86_64", avx2.replace("avx2", "avx2 avx512f avx512_vnni")) == "u8s8"
-    assert int8_types_for("x86_64", avx2.replace("avx2", "avx2 avx_vnni")) == "u8s8"
-    assert int8_types_for("aarch64", "Features\t: fp asimd asimddp\n") == "u8s8"
-    assert int8_types_for("x86_64", "") == "u8s8"  # unknown: the portable default
+    assert int8_types_for("x86_64", avx2 | {"avx512f", "avx512_vnni"}) == "u8s8"
+    assert int8_types_for("x86_64", avx2 | {"avx_vnni"}) == "u8s8"
+    assert int8_types_for("aarch64", {"fp", "asimd", "asimddp"}) == "u8s8"
+    assert int8_types_for("x86_64", set()) == "u8s8"  # unknown: the portable default
 
 
 def test_broken_quantization_is_caught_and_nothing_written(trained_run, tmp_path):
