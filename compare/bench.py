@@ -22,7 +22,7 @@ from leakyolo.errors import UserError
 from leakyolo.provenance import sha256_file, stamp, write_json
 
 from .fingerprint import fingerprint
-from .peak import int8_peak_gops
+from .peak import peak_gops
 from .stats import summarize
 
 SCHEMA = "leakyolo.bench/2"  # 2: pools spin within runs (1: spinning off)
@@ -74,9 +74,10 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
             raise UserError(f"model {p} not found")
     cards = {p: model_card(p) for p in paths}
     results = {p: {} for p in paths}
-    rss, imgsz, peak = {}, {}, {}
+    rss, imgsz, peak = {}, {}, {"int8": {}, "fp32": {}}
     for n in threads:
-        peak[str(n)] = round(int8_peak_gops(n), 1)
+        for precision in peak:
+            peak[precision][str(n)] = round(peak_gops(precision, n), 1)
         detectors = {}
         for p in paths:
             before = peak_rss_mb()
@@ -117,7 +118,8 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
         "models": [{"file": p.name, "path": str(p.resolve()), "sha256": sha256_file(p), "card": card_summary(cards[p]),
                     "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}
                    for p in paths],
-        "int8_peak_gops": peak,  # best u8 x s8 GEMM rate at each thread count (compare/peak.py)
+        "int8_peak_gops": peak["int8"],  # best u8 x s8 GEMM rate at each thread count (compare/peak.py)
+        "fp32_peak_gops": peak["fp32"],  # best fp32 GEMM rate: int8 / fp32 = the most INT8 can gain per op
         "peak_rss_mb": round(peak_rss_mb(), 1),
         **stamp(),
     }

@@ -1,8 +1,10 @@
-"""The CPU's practical int8 peak: a large u8 x s8 matrix product (MatMulInteger) in ONNX Runtime.
+"""The CPU's practical GEMM peaks in ONNX Runtime: u8 x s8 (MatMulInteger) and fp32 (MatMul).
 
-A detector's model ops / latency against this number says how much of the machine's int8 throughput
-it reaches. The two-input graph ships as int8_gemm.onnx, so the base install (no onnx package) can
-run it on a board; tests/test_compare.py rebuilds it with onnx.helper and compares.
+A detector's model ops / latency against the int8 peak says how much of the machine's int8
+throughput it reaches; int8 peak / fp32 peak is the most INT8 can gain per multiply-add on that
+machine (about 2x on AVX2-only x86, more with VNNI or ARM dot-product instructions). The two-input
+graphs ship as int8_gemm.onnx and fp32_gemm.onnx, so the base install (no onnx package) can run
+them on a board; tests/test_compare.py rebuilds them with onnx.helper and compares.
 """
 
 import time
@@ -12,17 +14,26 @@ import numpy as np
 
 from leakyolo.detect.session import OnnxModel
 
-GEMM = Path(__file__).with_name("int8_gemm.onnx")
+HERE = Path(__file__).resolve().parent
+GEMMS = {"int8": HERE / "int8_gemm.onnx", "fp32": HERE / "fp32_gemm.onnx"}
 
 
-def int8_peak_gops(threads: int, sizes=(768, 1024, 1536), runs: int = 10) -> float:
-    """Best median int8 GOPS (2 ops per multiply-add) of square u8 x s8 GEMMs at `threads` threads."""
-    session = OnnxModel(GEMM, threads=threads, spin_after_run=False).session  # options as in the model benchmark
+def gemm_inputs(precision: str, size: int, rng) -> dict:
+    """Random square operands of the GEMM's types."""
+    if precision == "int8":
+        return {"A": rng.integers(0, 256, (size, size), dtype=np.uint8),
+                "B": rng.integers(-128, 128, (size, size), dtype=np.int8)}
+    return {"A": rng.standard_normal((size, size), dtype=np.float32),
+            "B": rng.standard_normal((size, size), dtype=np.float32)}
+
+
+def peak_gops(precision: str, threads: int, sizes=(768, 1024, 1536), runs: int = 10) -> float:
+    """Best median GOPS (2 ops per multiply-add) of square `precision` GEMMs at `threads` threads."""
+    session = OnnxModel(GEMMS[precision], threads=threads, spin_after_run=False).session  # as in the model benchmark
     rng = np.random.default_rng(0)
     best = 0.0
     for size in sizes:
-        feed = {"A": rng.integers(0, 256, (size, size), dtype=np.uint8),
-                "B": rng.integers(-128, 128, (size, size), dtype=np.int8)}
+        feed = gemm_inputs(precision, size, rng)
         times = []
         for i in range(runs + 3):  # 3 warm-up runs
             t0 = time.perf_counter()

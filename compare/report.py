@@ -100,11 +100,9 @@ def collect(benches: list, evals: list) -> tuple:
     """Rows {key: facts} and the (machine, threads) columns."""
     rows = defaultdict(lambda: {"lat": defaultdict(list), "lat90": defaultdict(list), "map": [], "map50": [],
                                 "sources": set(), "card": {}})
-    columns, peaks = [], {}
+    columns = []
     for f, record in benches:
         machine = record["machine"]["label"]
-        for t, g in record.get("int8_peak_gops", {}).items():  # a peak is the best rate reached: max over files
-            peaks[machine, t] = max(g, peaks.get((machine, t), 0.0))
         for m in record["models"]:
             row = rows[row_key(m["card"], m["file"])]
             row["card"] = row["card"] or m["card"]
@@ -127,7 +125,26 @@ def collect(benches: list, evals: list) -> tuple:
             row["map"].append(m["mAP50-95"])
             row["map50"].append(m["mAP50"])
             row["sources"].add(f"{f.name}:{m['sha256'][:12]}")
-    return rows, columns, peaks
+    return rows, columns, best_rates(benches, "int8_peak_gops")
+
+
+def best_rates(benches: list, field: str) -> dict:
+    """{(machine, threads): GOPS} of a GEMM peak: the best rate any of a machine's bench files reached."""
+    peaks = {}
+    for _, record in benches:
+        for t, g in record.get(field, {}).items():
+            key = (record["machine"]["label"], t)
+            peaks[key] = max(g, peaks.get(key, 0.0))
+    return peaks
+
+
+def gemm_peaks_text(peaks: dict, fp32: dict) -> str:
+    """The int8 GEMM peaks and, where measured, their ratio to the fp32 GEMM peak on the same machine."""
+    if not peaks:
+        return "not measured"
+    return "; ".join(f"{m}, {t} thr: {g:.0f} GOPS" + (f", {g / fp32[m, t]:.1f}x its fp32 GEMM peak of "
+                                                      f"{fp32[m, t]:.0f} GFLOPS" if fp32.get((m, t)) else "")
+                     for (m, t), g in peaks.items())
 
 
 def averages(rows: dict) -> dict:
@@ -344,8 +361,10 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
            "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
            "mAP: Ultralytics' validator on the ONNX files, same val split for all. int8 GOPS: the model's "
            "FLOPs (Ultralytics' count, 2 per multiply-add) / p50, against the best u8 x s8 GEMM rate ONNX Runtime "
-           "reached on the same machine and threads (" + (", ".join(f"{t} thr: {g:.0f} GOPS" for (_, t), g in
-                                                            peaks.items()) or "not measured") + ").", ""]
+           "reached on the same machine and threads (" + gemm_peaks_text(peaks, best_rates(benches, "fp32_peak_gops"))
+           + "). int8 / fp32 GEMM peak: how much more multiply-add throughput the machine's int8 kernels have "
+           "than its fp32 ones (about 2x on x86 without VNNI, where ONNX Runtime's u8 x s8 kernels use 16-bit "
+           "pair sums).", ""]
     htm.append(f"<p>{html.escape(md[-2])}</p>")
     md += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
     htm += ["<h2>Figures</h2>"] + [f"<img alt='{n}' src='data:image/png;base64,{base64.b64encode(b).decode()}'>"

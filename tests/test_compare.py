@@ -26,7 +26,8 @@ def test_bench_schema_and_fingerprint(exported):
                 assert stats["n"] == 5 and 0 < stats["min"] <= stats["p50"] <= stats["p90"] <= stats["p99"]
             assert set(res["split_p50_ms"]) == {"preprocess_ms", "model_ms", "postprocess_ms"}
     assert record["peak_rss_mb"] > 0
-    assert set(record["int8_peak_gops"]) == {"1", "2"} and all(g > 1 for g in record["int8_peak_gops"].values())
+    for field in ("int8_peak_gops", "fp32_peak_gops"):
+        assert set(record[field]) == {"1", "2"} and all(g > 1 for g in record[field].values()), field
 
 
 def test_bench_sessions_stop_spinning_after_each_run(exported, monkeypatch):
@@ -36,25 +37,28 @@ def test_bench_sessions_stop_spinning_after_each_run(exported, monkeypatch):
     real = session_mod.session_options
     monkeypatch.setattr(session_mod, "session_options", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
     bench_mod.bench([exported["int8"]], threads=(2,), warmup=0, runs=1, progress=False)
-    assert len(made) == 2  # the int8 GEMM peak and the model, both with the benchmark's options
+    assert len(made) == 3  # the int8 and fp32 GEMM peaks and the model, all with the benchmark's options
     for opts in made:  # workers spin within a run, stop at its end: no stealing from the next model's run
         assert opts.intra_op_num_threads == 2 and opts.get_session_config_entry("session.force_spinning_stop") == "1"
     with pytest.raises(Exception, match="force_spinning_stop"):  # `detect` keeps ONNX Runtime's default
         real(2).get_session_config_entry("session.force_spinning_stop")
 
 
-def test_int8_gemm_model_is_what_its_builder_makes():
+@pytest.mark.parametrize("precision, op, types", [("int8", "MatMulInteger", ("UINT8", "INT8", "INT32")),
+                                                   ("fp32", "MatMul", ("FLOAT", "FLOAT", "FLOAT"))])
+def test_gemm_models_are_what_their_builder_makes(precision, op, types):
     import onnx
     from onnx import TensorProto, helper
 
-    from leakyolo.compare.peak import GEMM
+    from leakyolo.compare.peak import GEMMS
 
-    graph = helper.make_graph([helper.make_node("MatMulInteger", ["A", "B"], ["Y"])], "int8_gemm",
-                              [helper.make_tensor_value_info("A", TensorProto.UINT8, ["M", "K"]),
-                               helper.make_tensor_value_info("B", TensorProto.INT8, ["K", "N"])],
-                              [helper.make_tensor_value_info("Y", TensorProto.INT32, ["M", "N"])])
+    a, b, y = (getattr(TensorProto, t) for t in types)
+    graph = helper.make_graph([helper.make_node(op, ["A", "B"], ["Y"])], f"{precision}_gemm",
+                              [helper.make_tensor_value_info("A", a, ["M", "K"]),
+                               helper.make_tensor_value_info("B", b, ["K", "N"])],
+                              [helper.make_tensor_value_info("Y", y, ["M", "N"])])
     built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="leakyolo", ir_version=8)
-    assert onnx.load(str(GEMM)).SerializeToString() == built.SerializeToString()
+    assert onnx.load(str(GEMMS[precision])).SerializeToString() == built.SerializeToString()
 
 
 def test_bench_interleaves_models(exported, monkeypatch):
@@ -124,7 +128,9 @@ def test_report_takes_a_machines_best_gemm_peak_in_any_order(pipeline_out, tmp_p
     record["int8_peak_gops"] = {t: g * 3 for t, g in record["int8_peak_gops"].items()}
     again = tmp_path / "bench-again.json"
     again.write_text(json.dumps(record))
-    best = ", ".join(f"{t} thr: {g:.0f} GOPS" for t, g in record["int8_peak_gops"].items())
+    machine = record["machine"]["label"]
+    best = "; ".join(f"{machine}, {t} thr: {g:.0f} GOPS, {g / record['fp32_peak_gops'][t]:.1f}x its fp32 GEMM peak "
+                     f"of {record['fp32_peak_gops'][t]:.0f} GFLOPS" for t, g in record["int8_peak_gops"].items())
     for i, benches in enumerate(([results / "bench-shapes.json", again], [again, results / "bench-shapes.json"])):
         assert f"({best})" in report(benches, tmp_path / f"r{i}").read_text()
 
