@@ -78,6 +78,9 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
     for n in threads:
         for precision in peak:
             peak[precision][str(n)] = round(peak_gops(precision, n), 1)
+        if progress:
+            print(f"bench: GEMM peaks threads={n}: int8 {peak['int8'][str(n)]:.0f} GOPS, fp32 {peak['fp32'][str(n)]:.0f} "
+                  f"GFLOPS ({peak['int8'][str(n)] / peak['fp32'][str(n)]:.1f}x)", file=sys.stderr)
         detectors = {}
         for p in paths:
             before = peak_rss_mb()
