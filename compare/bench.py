@@ -78,9 +78,10 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
     for n in threads:
         for precision in peak:
             peak[precision][str(n)] = round(peak_gops(precision, n), 1)
+        int8, fp32 = peak["int8"][str(n)], peak["fp32"][str(n)]
         if progress:
-            print(f"bench: GEMM peaks threads={n}: int8 {peak['int8'][str(n)]:.0f} GOPS, fp32 {peak['fp32'][str(n)]:.0f} "
-                  f"GFLOPS ({peak['int8'][str(n)] / peak['fp32'][str(n)]:.1f}x)", file=sys.stderr)
+            print(f"bench: GEMM peaks threads={n}: int8 {int8:.0f} GOPS, fp32 {fp32:.0f} GFLOPS ({int8 / fp32:.1f}x)",
+                  file=sys.stderr)
         detectors = {}
         for p in paths:
             before = peak_rss_mb()
@@ -122,7 +123,7 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
                     "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}
                    for p in paths],
         "int8_peak_gops": peak["int8"],  # best u8 x s8 GEMM rate at each thread count (compare/peak.py)
-        "fp32_peak_gops": peak["fp32"],  # best fp32 GEMM rate: int8 / fp32 = the most INT8 can gain per op
+        "fp32_peak_gops": peak["fp32"],  # best fp32 GEMM rate: int8 / fp32 = how much faster int8 multiply-adds
         "peak_rss_mb": round(peak_rss_mb(), 1),
         **stamp(),
     }

@@ -1,8 +1,8 @@
 """The CPU's practical GEMM peaks in ONNX Runtime: u8 x s8 (MatMulInteger) and fp32 (MatMul).
 
 A detector's model ops / latency against the int8 peak says how much of the machine's int8
-throughput it reaches; int8 peak / fp32 peak is the most INT8 can gain per multiply-add on that
-machine (about 2x on AVX2-only x86, more with VNNI or ARM dot-product instructions). The two-input
+throughput it reaches; int8 peak / fp32 peak says how much faster the machine's int8 kernels
+multiply-add than its fp32 ones (about 2x measured on AVX2-only x86). The two-input
 graphs ship as int8_gemm.onnx and fp32_gemm.onnx, so the base install (no onnx package) can run
 them on a board; tests/test_compare.py rebuilds them with onnx.helper and compares.
 """
