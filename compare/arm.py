@@ -3,7 +3,10 @@
 For each model and emulated core: the outputs on a fixed input are compared with the model's
 reference outputs, computed here with graph optimisations off, so that every QuantizeLinear /
 DequantizeLinear pair runs as written instead of through this CPU's integer kernels (FP32: within
-1e-4 relative to the output range; INT8: within one quantisation step of the head's outputs). The
+1e-4 relative to the output range; INT8: the detections `detect` shows by default, within one
+quantisation step of the head's outputs; lower-scoring rows can move further when integer kernels
+round an intermediate activation differently from the float reference: measured 2.1 steps on
+0.005-score rows of the tests' barely trained model). The
 reference matters for INT8: on x86 CPUs without VNNI, ONNX Runtime's u8s8 kernels sum pairs of
 products in saturating 16-bit lanes (vpmaddubsw), so this machine's own INT8 outputs can be the
 ones that are off (measured: 11.5 px on a YOLO26n box that both ARM cores put within 0.5 px of
@@ -25,6 +28,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from leakyolo.detect.detector import DEFAULT_CONF
 from leakyolo.detect.preprocess import preprocess
 from leakyolo.detect.session import OnnxModel
 from leakyolo.errors import UserError
@@ -121,16 +125,18 @@ def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -
     """Largest difference between the reference and guest outputs, and whether it is within tolerance.
 
     NMS-free [1, N, 6] rows are matched by class and box (near-tie scores may be ordered differently
-    by TopK on another CPU), both ways, for the PARITY_TOP best rows; raw outputs are compared element
-    by element. `compared`: rows or elements compared.
+    by TopK on another CPU), both ways, for the PARITY_TOP best rows (INT8: those scoring at least
+    `detect`'s default threshold); raw outputs are compared element by element. `compared`: rows
+    (the larger side) or elements compared.
     """
-    from leakyolo.export.gates import PARITY_TOP, compare_outputs
+    from leakyolo.export.gates import compare_outputs
 
     a, b = ref[0], guest[0]
     if a.shape[-1] == 6:
-        diff = max(max(d["max_box_diff_px"], d["max_score_diff"]) for d in (compare_outputs(a, b, raw=False),
-                                                                         compare_outputs(b, a, raw=False)))
-        compared = min(PARITY_TOP, a.shape[1])
+        floor = DEFAULT_CONF if int8 else 0.0
+        both = compare_outputs(a, b, raw=False, min_score=floor), compare_outputs(b, a, raw=False, min_score=floor)
+        diff = max(max(d["max_box_diff_px"], d["max_score_diff"]) for d in both)
+        compared = max(d["rows"] for d in both)
     else:
         diff, compared = (float(np.abs(a - b).max()) if a.size else 0.0), a.size
     tol = step * stride if int8 else FP32_TOL * max(1.0, float(np.abs(a).max()))  # boxes: distance * stride

@@ -85,7 +85,7 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
         detectors = {}
         for p in paths:
             before = peak_rss_mb()
-            detectors[p] = Detector(p, conf=0.25, threads=n, spin_after_run=False)
+            detectors[p] = Detector(p, threads=n, spin_after_run=False)
             rss[p] = max(rss.get(p, 0.0), peak_rss_mb() - before)
         imgsz.update({p: list(d.imgsz) for p, d in detectors.items()})
         frames = {p: sample_frame(image, d.imgsz) for p, d in detectors.items()}

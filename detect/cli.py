@@ -11,6 +11,8 @@ import numpy as np
 
 from leakyolo.errors import UserError
 
+from .detector import DEFAULT_CONF
+
 DEFAULT_MODEL_GLOB = "runs/pipeline/**/onnx/leakyolo-n-*-int8.onnx"
 LATENCY_WINDOW = 10000  # latencies kept for p95: bounded, so memory stays flat over days
 
@@ -30,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", required=True,
                    help="camera, camera:N, N, a video file, an image, a folder, a glob, or an rtsp/http URL")
     p.add_argument("--model", type=Path, help="ONNX detector (default: the main job's LeakYOLO-n INT8)")
-    p.add_argument("--conf", type=float, default=0.25, help="score threshold")
+    p.add_argument("--conf", type=float, default=DEFAULT_CONF, help="score threshold")
     p.add_argument("--iou", type=float, default=0.45, help="NMS IoU (raw-output models only)")
     p.add_argument("--classes", type=int, nargs="+", help="keep only these class ids")
     p.add_argument("--imgsz", type=int, help="input size (default: from the model)")

@@ -11,6 +11,8 @@ from .postprocess import decode_end2end, decode_raw, scale_back
 from .preprocess import preprocess
 from .session import OnnxModel
 
+DEFAULT_CONF = 0.25  # score threshold of `detect` and of Detector unless told otherwise
+
 
 @dataclass
 class Detection:
@@ -32,7 +34,7 @@ class Detection:
 class Detector(OnnxModel):
     """A YOLO detector exported to ONNX (NMS-free [1, N, 6] or raw [1, 4+nc, anchors] output)."""
 
-    def __init__(self, path, conf: float = 0.25, iou: float = 0.45, classes=None, imgsz=None, **session_kw):
+    def __init__(self, path, conf: float = DEFAULT_CONF, iou: float = 0.45, classes=None, imgsz=None, **session_kw):
         super().__init__(path, **session_kw)
         self.conf, self.iou = conf, iou
         self.classes = set(classes) if classes else None

@@ -36,21 +36,27 @@ def sample_inputs(images: list, size: tuple) -> list:
     return [preprocess(cv2.imread(str(p), cv2.IMREAD_COLOR), size)[0] for p in images]
 
 
-def compare_outputs(ref: np.ndarray, got: np.ndarray, raw: bool) -> dict:
-    """Max box and score differences; end2end rows are matched by class and box (ties may reorder)."""
+def compare_outputs(ref: np.ndarray, got: np.ndarray, raw: bool, min_score: float = 0.0) -> dict:
+    """Max box and score differences and the rows compared.
+
+    End2end: got's PARITY_TOP best rows scoring at least min_score, each matched to ref's row of
+    the same class with the nearest box (ties may reorder).
+    """
     if raw:
         return {"max_box_diff_px": float(np.abs(ref[:, :4] - got[:, :4]).max()),
-                "max_score_diff": float(np.abs(ref[:, 4:] - got[:, 4:]).max())}
+                "max_score_diff": float(np.abs(ref[:, 4:] - got[:, 4:]).max()), "rows": len(got)}
     ref, got = ref[0], got[0]
+    top = got[np.argsort(-got[:, 4])[:PARITY_TOP]]
+    rows = top[top[:, 4] >= min_score]
     box_diff = score_diff = 0.0
-    for row in got[np.argsort(-got[:, 4])[:PARITY_TOP]]:
+    for row in rows:
         same = ref[ref[:, 5] == row[5]]
         if not len(same):
-            return {"max_box_diff_px": float("inf"), "max_score_diff": float("inf")}
+            return {"max_box_diff_px": float("inf"), "max_score_diff": float("inf"), "rows": len(rows)}
         best = same[np.abs(same[:, :4] - row[:4]).max(1).argmin()]
         box_diff = max(box_diff, float(np.abs(best[:4] - row[:4]).max()))
         score_diff = max(score_diff, float(abs(best[4] - row[4])))
-    return {"max_box_diff_px": box_diff, "max_score_diff": score_diff}
+    return {"max_box_diff_px": box_diff, "max_score_diff": score_diff, "rows": len(rows)}
 
 
 def parity_gate(yolo, onnx_path: Path, images: list, size: tuple, raw: bool) -> dict:
