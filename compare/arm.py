@@ -29,6 +29,7 @@ import onnx
 from onnx import numpy_helper
 
 from leakyolo.detect.detector import DEFAULT_CONF
+from leakyolo.detect.model_file import head_prefix, input_size, is_end2end
 from leakyolo.detect.preprocess import preprocess
 from leakyolo.detect.session import OnnxModel
 from leakyolo.errors import UserError
@@ -114,8 +115,7 @@ def head_output_step(model_path: Path) -> float:
     """One quantisation step at the head's outputs: the largest scale of a DequantizeLinear in the head."""
     model = onnx.load(str(model_path))
     inits = {i.name: i for i in model.graph.initializer}
-    layers = [int(m.group(1)) for n in model.graph.node if (m := re.match(r"^/model\.(\d+)/", n.name))]
-    prefix = f"/model.{max(layers)}/" if layers else ""
+    prefix = head_prefix(n.name for n in model.graph.node)
     scales = [float(numpy_helper.to_array(inits[n.input[1]]).max()) for n in model.graph.node
               if n.op_type == "DequantizeLinear" and n.name.startswith(prefix) and n.input[1] in inits]
     return max(scales) if scales else 0.0
@@ -132,7 +132,7 @@ def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -
     from leakyolo.export.gates import compare_outputs
 
     a, b = ref[0], guest[0]
-    if a.shape[-1] == 6:
+    if is_end2end(a):
         floor = DEFAULT_CONF if int8 else 0.0
         both = compare_outputs(a, b, raw=False, min_score=floor), compare_outputs(b, a, raw=False, min_score=floor)
         diff = max(max(d["max_box_diff_px"], d["max_score_diff"]) for d in both)
@@ -152,7 +152,7 @@ def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = Tru
         tmp = Path(tmp)
         for m in map(Path, models):
             session = OnnxModel(m, threads=1, graph_opt="disable")  # the reference: Q/DQ as written
-            size = tuple(session.meta("imgsz") or session.inputs[0].shape[2:])
+            size = input_size(m, session.meta("imgsz"), session.inputs[0].shape)
             frame = cv2.imread(str(image)) if image else np.random.default_rng(0).integers(0, 255, (*size, 3), np.uint8)
             x = preprocess(frame, size)[0]
             x_file = tmp / f"{m.stem}-x.npz"

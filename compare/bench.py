@@ -7,7 +7,6 @@ the cores of the next model's run, and one that never spins makes 2 threads bare
 (docs/performance.md).
 """
 
-import json
 import resource
 import sys
 import time
@@ -17,6 +16,7 @@ import cv2
 import numpy as np
 
 from leakyolo.detect.detector import Detector
+from leakyolo.detect.model_file import read_card
 from leakyolo.detect.preprocess import preprocess
 from leakyolo.errors import UserError
 from leakyolo.provenance import sha256_file, stamp, write_json
@@ -26,17 +26,6 @@ from .peak import peak_gops
 from .stats import summarize
 
 SCHEMA = "leakyolo.bench/2"  # 2: pools spin within runs (1: spinning off)
-
-
-def model_card(path: Path) -> dict:
-    """The model card beside an ONNX file, checked against the file's hash."""
-    card_path = path.with_suffix(".json")
-    if not card_path.is_file():
-        return {}
-    card = json.loads(card_path.read_text())
-    if card.get("sha256") and card["sha256"] != sha256_file(path):
-        raise UserError(f"{path}: sha256 no longer matches its model card {card_path.name}; re-export the model")
-    return card
 
 
 def card_summary(card: dict) -> dict:
@@ -72,7 +61,7 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
     for p in paths:
         if not p.is_file():
             raise UserError(f"model {p} not found")
-    cards = {p: model_card(p) for p in paths}
+    cards = {p: read_card(p) for p in paths}
     results = {p: {} for p in paths}
     rss, imgsz, peak = {}, {}, {"int8": {}, "fp32": {}}
     for n in threads:

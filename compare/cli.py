@@ -2,28 +2,25 @@
 
 from pathlib import Path
 
-
-def threads_list(text: str) -> list:
-    """'1,2' -> [1, 2]."""
-    return [int(t) for t in text.split(",") if t.strip()]
+from leakyolo.argtypes import non_negative_int, output_file, output_folder, positive_int, positive_int_list
 
 
 def register(sub) -> None:
     """Add the compare commands."""
     b = sub.add_parser("bench", help="latency of ONNX models (base install only: runs on a Raspberry Pi)")
     b.add_argument("models", nargs="+", type=Path, help="ONNX files (model cards beside them are read if present)")
-    b.add_argument("--threads", type=threads_list, default=[1], help="thread counts, e.g. 1,2 (default 1)")
-    b.add_argument("--warmup", type=int, default=20)
-    b.add_argument("--runs", type=int, default=200)
+    b.add_argument("--threads", type=positive_int_list, default=[1], help="thread counts, e.g. 1,2 (default 1)")
+    b.add_argument("--warmup", type=non_negative_int, default=20, help="untimed runs first (default 20)")
+    b.add_argument("--runs", type=positive_int, default=200, help="timed runs per model (default 200)")
     b.add_argument("--image", type=Path, help="a real image for the end-to-end timing (default: fixed random frame)")
     b.add_argument("--label", help="machine label in reports (default: arch + CPU model)")
-    b.add_argument("--out", type=Path, default=Path("results/bench.json"))
+    b.add_argument("--out", type=output_file, default=Path("results/bench.json"))
     b.set_defaults(func=run_bench)
     e = sub.add_parser("eval", help="mAP of ONNX models on a dataset's val split (one evaluator for all)")
     e.add_argument("models", nargs="+", type=Path)
     e.add_argument("--data", required=True, help="dataset name or data YAML")
-    e.add_argument("--imgsz", type=int, help="default: from each model's metadata")
-    e.add_argument("--out", type=Path, default=Path("results/eval.json"))
+    e.add_argument("--imgsz", type=positive_int, help="default: from each model's metadata")
+    e.add_argument("--out", type=output_file, default=Path("results/eval.json"))
     e.set_defaults(func=run_eval)
     a = sub.add_parser("arm", help="run models on emulated ARM cores (qemu): output parity and instruction counts")
     a.add_argument("models", nargs="+", type=Path)
@@ -31,11 +28,11 @@ def register(sub) -> None:
                    help="emulated cores, comma separated (cortex-a72, cortex-a76)")
     a.add_argument("--image", type=Path, help="input image (default: a fixed random frame)")
     a.add_argument("--no-count", action="store_true", help="parity only, skip instruction counting")
-    a.add_argument("--out", type=Path, default=Path("results/arm.json"))
+    a.add_argument("--out", type=output_file, default=Path("results/arm.json"))
     a.set_defaults(func=run_arm)
     r = sub.add_parser("report", help="merge bench/eval JSON from any machines into report.md and report.html")
     r.add_argument("results", nargs="+", type=Path)
-    r.add_argument("--out", type=Path, default=Path("reports/latest"))
+    r.add_argument("--out", type=output_folder, default=Path("reports/latest"))
     r.add_argument("--title", default="LeakYOLO comparison")
     r.add_argument("--note", default="", help="a banner under the title (e.g. the training budget)")
     r.add_argument("--readme", type=Path, help="also write the headline tables between this README's "

@@ -6,7 +6,7 @@ from pathlib import Path
 from leakyolo.errors import UserError
 from leakyolo.provenance import sha256_file, stamp
 
-from .bench import card_summary, model_card
+from .bench import card_summary
 
 SCHEMA = "leakyolo.eval/1"
 
@@ -14,6 +14,7 @@ SCHEMA = "leakyolo.eval/1"
 def evaluate(models: list, data: str, imgsz=None) -> dict:
     """mAP50, mAP50-95 and per-class AP for each ONNX file on the same val split."""
     from leakyolo.datasets import dataset_identity, resolve_data
+    from leakyolo.detect.model_file import input_size, read_card
     from leakyolo.detect.session import OnnxModel
     from leakyolo.export.gates import onnx_map
     from leakyolo.offline import import_ultralytics
@@ -24,11 +25,13 @@ def evaluate(models: list, data: str, imgsz=None) -> dict:
     for m in map(Path, models):
         if not m.is_file():
             raise UserError(f"model {m} not found")
-        size = imgsz or OnnxModel(m).meta("imgsz", [None])[0]
-        if not size:
-            raise UserError(f"{m}: no imgsz metadata; pass --imgsz")
+        session = OnnxModel(m)
+        h, w = input_size(m, session.meta("imgsz"), session.inputs[0].shape, imgsz)
+        if h != w:
+            raise UserError(f"{m}: input {h}x{w} is not square; the evaluator runs square inputs only")
+        size = h
         print(f"eval: {m.name} on {data} at {size}", file=sys.stderr)
         rows.append({"file": m.name, "path": str(m.resolve()), "sha256": sha256_file(m),
-                     "card": card_summary(model_card(m)), "imgsz": size, **onnx_map(m, data_yaml, size)})
+                     "card": card_summary(read_card(m)), "imgsz": size, **onnx_map(m, data_yaml, size)})
     return {"schema": SCHEMA, "kind": "eval", "data": dataset_identity(data_yaml), "evaluator":
             "ultralytics DetectionValidator on the ONNX Runtime backend, batch 1", "models": rows, **stamp()}

@@ -20,6 +20,11 @@ from .targets import check as check_targets
 
 README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
 BASELINE = ("yolo26n", "fp32", "")  # speedups are relative to YOLO26n FP32 on the same machine and threads
+REQUIRED = {  # fields every record of a kind, and each of its model rows, must have
+    BENCH_SCHEMA: (("models", "machine"), ("file", "sha256", "card", "results")),
+    EVAL_SCHEMA: (("models", "data"), ("file", "sha256", "card", "mAP50-95", "mAP50")),
+    ARM_SCHEMA: (("models",), ("file", "sha256", "precision", "core", "parity")),
+}
 TARGETS_TEXT = ("What LeakYOLO is for: its INT8 model much faster than YOLO26n at the same accuracy. Each line is "
                 "computed from the tables above; the accuracy target counts only with at least 2 seeds per model.")
 
@@ -33,6 +38,8 @@ def load_results(files: list) -> tuple:
         except (OSError, json.JSONDecodeError) as e:
             raise UserError(f"{f}: not a readable JSON result ({type(e).__name__})") from None
         schema = record.get("schema") if isinstance(record, dict) else None
+        if schema in REQUIRED:
+            check_fields(f, record, *REQUIRED[schema])
         if schema == BENCH_SCHEMA:
             benches.append((f, record))
         elif schema == EVAL_SCHEMA:
@@ -46,6 +53,27 @@ def load_results(files: list) -> tuple:
         raise UserError("no results given: pass bench and/or eval JSON files")
     check_common_models(benches)
     return benches, evals, arms
+
+
+def check_fields(f: Path, record: dict, fields: tuple, row_fields: tuple) -> None:
+    """One line naming the file and the missing field, instead of a KeyError deep in the report."""
+    missing = [k for k in fields if k not in record]
+    models = record.get("models")
+    if not missing and (not isinstance(models, list) or not models):
+        missing = ["models (a non-empty list)"]
+    for i, row in enumerate([] if missing else models):
+        gone = [k for k in row_fields if not isinstance(row, dict) or k not in row]
+        if gone:
+            missing = [f"models[{i}].{k}" for k in gone]
+            break
+    if missing:
+        raise UserError(f"{f}: {record['schema']} record without {', '.join(missing)}; regenerate it with "
+                        f"leakyolo bench / eval / arm")
+
+
+def md(text) -> str:
+    """Text for a Markdown page or table cell: raw HTML escaped, table pipes kept in their cell."""
+    return html.escape(str(text), quote=False).replace("|", "\\|")
 
 
 def arm_table(arms: list, names: dict) -> tuple:
@@ -206,8 +234,8 @@ def table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
 
 def markdown_table(header: list, body: list) -> str:
     """A GitHub-flavoured Markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in body]
+    lines = ["| " + " | ".join(map(md, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(md, r)) + " |" for r in body]
     return "\n".join(lines)
 
 
@@ -225,13 +253,13 @@ def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machi
     m = machines.get(label)
     machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
     measured = max((r.get("created", "")[:10] for _, r in benches), default="") or "unknown date"
-    lines = [f"**{title}**{f' ({note})' if note else ''}. Latency measured on {machine}, {measured}.", ""]
+    lines = [f"**{md(title)}**{f' ({md(note)})' if note else ''}. Latency measured on {md(machine)}, {measured}.", ""]
     for dataset in sorted({k[0] for k in rows}):
         header, body = table(rows, columns, peaks, dataset)
         picked = [i for i, h in enumerate(header) if h in ("model", "precision", "mAP50-95", "mAP50")
                   or (f"[{label}, " in h and "GOPS" not in h)]
         short = [header[i].replace(f" [{label}, ", ", ").rstrip("]") for i in picked]
-        lines += [f"{dataset}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
+        lines += [f"{md(dataset)}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
     if targets[1]:
         lines += ["Targets:", "", markdown_table(*targets), ""]
     return "\n".join(lines)
@@ -331,33 +359,33 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
     machines = {r["machine"]["label"]: r["machine"] for _, r in benches}
     commands = [f"{f.name}: {r.get('command')}" for f, r in benches + evals + arms]
     sources = {f"{k[1]} {k[2]}{' (Ultralytics)' if k[3] else ''} [{k[0]}]": sorted(r["sources"]) for k, r in rows.items()}
-    md = [f"# {title}", ""]
+    doc = [f"# {md(title)}", ""]
     if note:
-        md += [f"> {note}", ""]
+        doc += [f"> {md(note)}", ""]
     htm = [f"<h1>{html.escape(title)}</h1>"] + ([f"<p class='note'>{html.escape(note)}</p>"] if note else [])
     for dataset in datasets:
         header, body = table(rows, columns, peaks, dataset)
-        md += [f"## Dataset: {dataset}", "", markdown_table(header, body), ""]
+        doc += [f"## Dataset: {md(dataset)}", "", markdown_table(header, body), ""]
         htm += [f"<h2>Dataset: {html.escape(dataset)}</h2>", html_table(header, body)]
     names = {m["sha256"]: ((m["card"].get("model") or m["file"]) + (" (Ultralytics quantize=8)" if variant(m["card"])
                                                                       else ""),)
              for _, r in benches + evals for m in r["models"]}
     if arms:
         header, body = arm_table(arms, names)
-        md += ["## Emulated ARM (qemu user mode)", "", markdown_table(header, body), "",
+        doc += ["## Emulated ARM (qemu user mode)", "", markdown_table(header, body), "",
                "Parity: the emulated core's outputs against the model's reference outputs (ONNX Runtime with "
                "graph optimisations off, so Q/DQ runs as written rather than through one CPU's integer kernels). "
                "Instructions: executed by the inferring thread per inference, the median of several after a "
                "warm-up (spread: (max - min) / median). They rank models; they are not cycles and not a "
                "board's latency. Emulated wall-clock time is never reported.", ""]
-        htm += ["<h2>Emulated ARM (qemu user mode)</h2>", html_table(header, body), f"<p>{html.escape(md[-2])}</p>"]
+        htm += ["<h2>Emulated ARM (qemu user mode)</h2>", html_table(header, body), f"<p>{html.escape(doc[-2])}</p>"]
     targets = check_targets(averages(rows), columns, peaks, [
         (names.get(r["sha256"], (r["file"],))[0], r["precision"], r["core"], r.get("instructions_per_inference"))
         for _, record in arms for r in record["models"]])
     if targets[1]:
-        md += ["## Targets", "", TARGETS_TEXT, "", markdown_table(*targets), ""]
+        doc += ["## Targets", "", TARGETS_TEXT, "", markdown_table(*targets), ""]
         htm += ["<h2>Targets</h2>", f"<p>{html.escape(TARGETS_TEXT)}</p>", html_table(*targets)]
-    md += ["Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
+    doc += ["Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
            "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
            "mAP: Ultralytics' validator on the ONNX files, same val split for all. int8 GOPS: the model's "
            "FLOPs (Ultralytics' count, 2 per multiply-add) / p50, against the best u8 x s8 GEMM rate ONNX Runtime "
@@ -365,14 +393,14 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
            + "). int8 / fp32 GEMM peak: how much more multiply-add throughput the machine's int8 kernels have "
            "than its fp32 ones (about 2x on x86 without VNNI, where ONNX Runtime's u8 x s8 kernels use 16-bit "
            "pair sums).", ""]
-    htm.append(f"<p>{html.escape(md[-2])}</p>")
-    md += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
+    htm.append(f"<p>{html.escape(doc[-2])}</p>")
+    doc += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
     htm += ["<h2>Figures</h2>"] + [f"<img alt='{n}' src='data:image/png;base64,{base64.b64encode(b).decode()}'>"
                                     for n, b in images.items()]
-    md += ["## Machines", ""] + [f"- **{k}**: {json.dumps(v)}" for k, v in machines.items()] + [""]
-    md += ["## Sources (result file : model sha256 prefix)", ""]
-    md += [f"- {k}: {', '.join(v)}" for k, v in sources.items()] + ["", "## Commands", ""]
-    md += [f"- `{c}`" for c in commands]
+    doc += ["## Machines", ""] + [f"- **{md(k)}**: {md(json.dumps(v))}" for k, v in machines.items()] + [""]
+    doc += ["## Sources (result file : model sha256 prefix)", ""]
+    doc += [f"- {md(k)}: {', '.join(v)}" for k, v in sources.items()] + ["", "## Commands", ""]
+    doc += [f"- `{c}`" for c in commands]
     htm += ["<h2>Machines</h2><pre>" + html.escape(json.dumps(machines, indent=1)) + "</pre>",
             "<h2>Sources</h2><pre>" + html.escape(json.dumps(sources, indent=1)) + "</pre>",
             "<h2>Commands</h2><pre>" + html.escape("\n".join(commands)) + "</pre>",
@@ -390,7 +418,7 @@ def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "",
     atomic_write_bytes(out / "report.html", page.encode())
     brief = summary(rows, columns, peaks, title, note, machines, benches, targets)
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
-    path = atomic_write_bytes(out / "report.md", ("\n".join(md) + "\n").encode())
+    path = atomic_write_bytes(out / "report.md", ("\n".join(doc) + "\n").encode())
     if around:
         link = Path(os.path.relpath(path.resolve(), Path(readme).resolve().parent)).as_posix()
         atomic_write_bytes(readme, f"{around[0]}{brief}\nThe whole report (every precision, thread count, emulated "

@@ -1,11 +1,10 @@
 """The `leakyolo` command: one entry point, a subcommand per job."""
 
 import argparse
-import os
 import sys
 
 from . import __version__
-from .errors import UserError
+from .errors import run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,22 +49,6 @@ def run_pipeline(args) -> None:
     print(pipeline(args.profile, data=args.data, models=args.models, imgsz=args.imgsz, seeds=args.seeds,
                    epochs=args.epochs, device=args.device, out=args.out, train_only=args.train_only,
                    jobs=args.jobs))
-
-
-def run(func, args) -> int:
-    """Run a command: UserError -> one line on stderr, exit 2; Ctrl-C -> exit 130; closed stdout -> 0."""
-    try:
-        func(args)
-        return 0
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `detect --json - | head`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 def main(argv=None) -> int:

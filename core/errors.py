@@ -1,10 +1,61 @@
-"""User-facing errors: one line, naming the thing and the fix; the CLI exits 2 on them."""
+"""User-facing errors and the command wrapper: one line naming the thing and the fix, exit 2.
+
+Every command (`leakyolo ...`, `detect`) runs through :func:`run`, which also turns SIGTERM and
+SIGHUP (systemd, `docker stop`, a closed terminal) into the same path as Ctrl-C: the command's own
+cleanup runs (outputs are finalised, temp folders removed) and the exit code is 128 + the signal.
+"""
+
+import os
+import signal
+import sys
 
 
 class UserError(Exception):
     """Bad input or a missing requirement the user can fix. Printed as one line, exit code 2."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """A stop signal (SIGINT, SIGTERM, SIGHUP) raised as KeyboardInterrupt, so cleanup paths run."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 def missing_extra(what: str, extra: str = "train") -> UserError:
     """Error for a feature whose optional dependencies are not installed."""
     return UserError(f"{what} needs the [{extra}] extra: pip install 'leakyolo[{extra}]'")
+
+
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
+def stop_signals_interrupt() -> dict:
+    """Make SIGTERM and SIGHUP raise Interrupted; return the previous handlers."""
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        previous[sig] = signal.signal(sig, _raise_interrupted)
+    return previous
+
+
+def run(func, args) -> int:
+    """Run a command: UserError -> one line on stderr, exit 2; Ctrl-C / SIGTERM / SIGHUP -> 128 + signal
+    after the command's cleanup; closed stdout -> 0."""
+    previous = stop_signals_interrupt()
+    try:
+        func(args)
+        return 0
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
+    except BrokenPipeError:  # e.g. `detect --json - | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -24,6 +24,7 @@ def configure_env() -> Path:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "0")
     os.environ.setdefault("YOLO_VERBOSE", "1")
+    os.environ.setdefault("MPLCONFIGDIR", str(cache_dir("matplotlib")))  # not ~/.config: everything in the cache
     config = Path(os.environ["YOLO_CONFIG_DIR"]).expanduser() / "Ultralytics"
     config.mkdir(parents=True, exist_ok=True)
     _place_font(config)

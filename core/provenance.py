@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from .errors import UserError
+
 PACKAGES = ("leakyolo", "numpy", "onnxruntime", "opencv-python", "torch", "torchvision", "ultralytics", "onnx")
 
 
@@ -70,3 +72,18 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 def write_json(path, obj) -> Path:
     """Atomically write pretty JSON."""
     return atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode())
+
+
+def read_run_json(run_json: Path) -> dict:
+    """A run folder's run.json ({} if there is none); one-line error if it is not readable JSON."""
+    if not run_json.is_file():
+        return {}
+    try:
+        record = json.loads(run_json.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise UserError(f"{run_json}: corrupt run record ({type(e).__name__}); restore it, or export the "
+                        f"checkpoint itself: leakyolo export {run_json.parent / 'weights' / 'best.pt'} "
+                        f"--calib-data DATA") from None
+    if not isinstance(record, dict):
+        raise UserError(f"{run_json}: not a run record (a JSON object); restore it or export the .pt file")
+    return record

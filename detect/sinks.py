@@ -9,6 +9,8 @@ import cv2
 
 from leakyolo.errors import UserError
 
+from .preprocess import letterbox
+
 VIDEO_CODECS = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
 
 
@@ -22,8 +24,11 @@ class VideoSink:
         self.tmp = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
 
     def write(self, name, frame) -> None:
-        """Append one frame (the first fixes the size)."""
+        """Append one frame. The first fixes the size; others are letterboxed to it (images of mixed sizes)."""
+        if self.writer is not None and frame.shape[:2] != self.size:
+            frame = letterbox(frame, self.size)[0]
         if self.writer is None:
+            self.size = frame.shape[:2]
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fourcc = cv2.VideoWriter_fourcc(*VIDEO_CODECS[self.path.suffix.lower()])
             self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (frame.shape[1], frame.shape[0]))
@@ -36,6 +41,12 @@ class VideoSink:
         if self.writer is not None:
             self.writer.release()
             os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        """Drop what was written (a run with no frames publishes nothing)."""
+        if self.writer is not None:
+            self.writer.release()
+        self.tmp.unlink(missing_ok=True)
 
 
 class ImageSink:
@@ -56,6 +67,9 @@ class ImageSink:
 
     def close(self) -> None:
         """Nothing to finalise."""
+
+    def discard(self) -> None:
+        """Nothing was written."""
 
 
 class JsonSink:
@@ -82,6 +96,12 @@ class JsonSink:
         if not self.stdout:
             self.file.close()
             os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        """Close and drop the partial file."""
+        if not self.stdout:
+            self.file.close()
+            self.tmp.unlink(missing_ok=True)
 
 
 def open_sink(save, source_kind: str, fps):

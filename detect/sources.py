@@ -26,6 +26,7 @@ class ImageSource:
 
     def __init__(self, paths: list):
         self.paths, self.fps, self.skipped = paths, None, 0
+        self.inputs = list(paths)
 
     def __iter__(self):
         for path in self.paths:
@@ -41,7 +42,8 @@ class ImageSource:
 
 
 class CaptureSource:
-    """A cv2.VideoCapture: video file, camera or stream. Live sources reopen after drops, with backoff."""
+    """A cv2.VideoCapture: video file, camera or stream. Live sources reopen after drops, with backoff,
+    at most `reconnects` times in the whole run (a flapping source cannot reconnect forever)."""
 
     def __init__(self, target, kind: str, capture_factory=cv2.VideoCapture, reconnects: int = 5, backoff_s: float = 0.5):
         self.target, self.kind, self.factory = target, kind, capture_factory
@@ -51,6 +53,8 @@ class CaptureSource:
             raise UserError(self._open_error())
         fps = self.cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and 0 < fps < 1000 else None
+        self.inputs = [Path(target)] if kind == "video" else []
+        self.expected = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if kind == "video" else 0
 
     def _open_error(self) -> str:
         if self.kind == "camera":
@@ -61,25 +65,31 @@ class CaptureSource:
         return f"cannot open video {self.target}; the file is unreadable or not a video"
 
     def __iter__(self):
-        index, failures = 0, 0
+        index, reopened = 0, 0
         while True:
             ok, frame = self.cap.read()
             if ok and frame is not None:
-                failures = 0
                 yield index, frame
                 index += 1
                 continue
             if self.kind == "video":
-                return  # end of file
-            failures += 1
-            if failures > self.reconnects:
+                self._check_complete(index)
+                return
+            if reopened >= self.reconnects:
                 warn(f"{self.kind} {self.target} dropped and did not come back after {self.reconnects} reconnects")
                 return
-            delay = self.backoff_s * 2 ** (failures - 1)
-            warn(f"{self.kind} {self.target} dropped; reconnecting in {delay:.1f}s ({failures}/{self.reconnects})")
+            reopened += 1
+            delay = self.backoff_s * 2 ** min(reopened - 1, 6)
+            warn(f"{self.kind} {self.target} dropped; reconnecting in {delay:.1f}s ({reopened}/{self.reconnects})")
             time.sleep(delay)
             self.cap.release()
             self.cap = self.factory(self.target)
+
+    def _check_complete(self, decoded: int) -> None:
+        """Warn when a video ends well before the frame count its container states (truncated or corrupt)."""
+        if self.expected and decoded < self.expected - max(2, self.expected // 100):
+            warn(f"video {self.target} ended early: {decoded} of {self.expected} frames decoded "
+                 f"(the file is truncated or corrupt)")
 
     def close(self):
         """Release the capture."""

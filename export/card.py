@@ -5,6 +5,7 @@ from pathlib import Path
 
 import onnx
 
+from leakyolo.detect.model_file import is_end2end
 from leakyolo.provenance import sha256_file, stamp
 
 SMOOTH_OPS = ("Sigmoid", "Softmax", "Exp", "Tanh", "Gelu", "HardSwish", "HardSigmoid", "QuickGelu", "Erf")
@@ -29,7 +30,7 @@ def describe(path: Path) -> dict:
         "opset": max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
         "input": {"name": model.graph.input[0].name, "shape": dims(model.graph.input[0])},
         "output": {"name": model.graph.output[0].name, "shape": out_shape,
-                   "format": "end2end [1, N, 6]: x1, y1, x2, y2, score, class" if out_shape[-1] == 6
+                   "format": "end2end [1, N, 6]: x1, y1, x2, y2, score, class" if is_end2end(out_shape)
                    else "raw [1, 4+nc, anchors]: cx, cy, w, h, class scores (needs NMS)"},
         "names": meta.get("names"),
         "imgsz": meta.get("imgsz"),

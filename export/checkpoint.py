@@ -1,9 +1,9 @@
 """Load and check what `leakyolo export` is given: a run folder or a .pt detection checkpoint."""
 
-import json
 from pathlib import Path
 
 from leakyolo.errors import UserError
+from leakyolo.provenance import read_run_json
 from leakyolo.offline import import_ultralytics
 
 
@@ -11,16 +11,14 @@ def resolve_weights(weights_or_run) -> tuple:
     """(weights path, run.json record or {}) for a run folder or a checkpoint file."""
     path = Path(weights_or_run)
     if path.is_dir():
-        run_json = path / "run.json"
-        record = json.loads(run_json.read_text()) if run_json.is_file() else {}
+        record = read_run_json(path / "run.json")
         for name in ("best.pt", "last.pt"):
             if (path / "weights" / name).is_file():
                 return path / "weights" / name, record
         raise UserError(f"{path}: no weights/best.pt or weights/last.pt; pass a training run folder or a .pt file")
     if not path.is_file():
         raise UserError(f"{path} not found; pass a training run folder or a .pt checkpoint")
-    run_json = path.parent.parent / "run.json"
-    return path, json.loads(run_json.read_text()) if run_json.is_file() else {}
+    return path, read_run_json(path.parent.parent / "run.json")
 
 
 def load_detector(weights: Path, imgsz: int):

@@ -1,27 +1,31 @@
 """`leakyolo export`."""
 
-from pathlib import Path
+
+from leakyolo.argtypes import non_negative_float, output_folder, positive_int
 
 
 def register(sub) -> None:
     """Add the `export` command."""
-    p = sub.add_parser("export", help="export a trained model to ONNX (FP32, INT8) with gates and model cards")
-    p.add_argument("weights", help="a training run folder or a .pt checkpoint")
-    p.add_argument("--imgsz", type=int, default=320)
+    p = sub.add_parser("export", help="export a trained model to ONNX (FP32, INT8) with gates and model cards",
+                       description="Export a trained detector to ONNX (FP32, optionally INT8), gated, with model "
+                                   "cards. Loading a .pt checkpoint runs its pickled code, as torch and Ultralytics "
+                                   "do: export only checkpoints you trust. detect, bench and eval read ONNX only.")
+    p.add_argument("weights", help="a training run folder or a .pt checkpoint (one you trust: loading runs its pickle)")
+    p.add_argument("--imgsz", type=positive_int, default=320)
     p.add_argument("--int8", action="store_true", help="also write an INT8 (QDQ) model, accuracy-gated")
     p.add_argument("--calib-data", help="dataset name or YAML for calibration and gates (default: the run's)")
-    p.add_argument("--calib-images", type=int, default=300, help="calibration images from the train split")
+    p.add_argument("--calib-images", type=positive_int, default=300, help="calibration images from the train split")
     p.add_argument("--calib-method", choices=("auto", "minmax", "entropy", "percentile"), default="auto",
                    help="auto: minmax, then percentile, then entropy until the accuracy gate passes")
     p.add_argument("--types", choices=("u8s8", "u8s7", "s8s8"), default="u8s8",
                    help="INT8 activation/weight types: u8s8 is exact and fast on ARM and x86 VNNI; u8s7 (7-bit "
                         "weights) for x86 CPUs without VNNI, whose u8s8 kernels saturate (see docs)")
     p.add_argument("--raw", action="store_true", help="classic [1, 4+nc, anchors] output (needs NMS)")
-    p.add_argument("--max-drop", type=float, default=1.5, help="largest INT8 mAP50-95 drop allowed, in points")
+    p.add_argument("--max-drop", type=non_negative_float, default=1.5, help="largest INT8 mAP50-95 drop allowed, in points")
     p.add_argument("--ultralytics-int8", action="store_true",
                    help="also write INT8 made by Ultralytics' own quantize=8 path (baseline for reports)")
     p.add_argument("--skip-gates", action="store_true", help="no parity/accuracy gates (smoke tests only)")
-    p.add_argument("--out", type=Path, help="output folder (default: RUN/onnx)")
+    p.add_argument("--out", type=output_folder, help="output folder (default: RUN/onnx)")
     p.set_defaults(func=run)
 
 

@@ -1,8 +1,6 @@
 """`leakyolo export`: FP32 ONNX (+ INT8) with gates and model cards, published atomically."""
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from leakyolo.errors import UserError
@@ -12,6 +10,7 @@ from .card import card
 from .checkpoint import load_detector, resolve_weights
 from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
 from .onnx_fp32 import export_fp32, ultralytics_export
+from .staging import staging as staging_folder
 
 PARITY_IMAGES = 4
 AUTO_METHODS = ("minmax", "percentile", "entropy")
@@ -61,8 +60,7 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
     stem = f"{name or model_name}-{imgsz}{'-raw' if raw else ''}"
     size = (imgsz, imgsz)
     source = source_facts(weights, record)
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=".export-"))
-    try:
+    with staging_folder(out) as staging:
         log(f"{model_name}: FP32 ONNX at {imgsz} ({'raw' if raw else 'NMS-free end2end'} output)")
         fp32 = export_fp32(weights, imgsz, raw, staging / f"{stem}-fp32.onnx")
         check_onnx(fp32)
@@ -122,5 +120,3 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
             published.append(out / path.name)
             log(f"wrote {out / path.name}")
         return published
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

@@ -22,6 +22,8 @@ import onnx
 from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+from leakyolo.detect.model_file import head_prefix
+
 from .calib_reader import LetterboxDataReader
 
 METHODS = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
@@ -48,11 +50,9 @@ def host_int8_types() -> str:
 
 def head_decode_nodes(model: onnx.ModelProto) -> list:
     """Names of the Detect module's nodes outside its convolution branches (the decode)."""
-    layer = re.compile(r"^/model\.(\d+)/")
-    indices = [int(m.group(1)) for n in model.graph.node if (m := layer.match(n.name))]
-    if not indices:
+    prefix = head_prefix(n.name for n in model.graph.node)
+    if not prefix:
         return []
-    prefix = f"/model.{max(indices)}/"
     return [n.name for n in model.graph.node
             if n.name.startswith(prefix) and not re.match(r"(one2one_)?cv\d", n.name[len(prefix):])]
 

@@ -1,6 +1,5 @@
 """Train a registered model on the Ultralytics trainer with explicit, identical settings."""
 
-import json
 import os
 import sys
 import time
@@ -8,7 +7,7 @@ from pathlib import Path
 
 from leakyolo.errors import UserError
 from leakyolo.offline import import_ultralytics
-from leakyolo.provenance import sha256_file, stamp, write_json
+from leakyolo.provenance import read_run_json, sha256_file, stamp, write_json
 
 # Identical for every model: comparisons must not depend on Ultralytics' optimizer=auto, which
 # silently switches optimizer and learning rate with the run length.
@@ -57,6 +56,17 @@ def use_all_cores(trainer) -> None:
         torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
 
 
+def stride_multiple(imgsz: int, stride: int) -> int:
+    """imgsz rounded up to a multiple of the model's stride, saying so on stderr when it changes."""
+    if imgsz < 1:
+        raise UserError(f"--imgsz {imgsz}: must be a positive multiple of the model stride {stride}")
+    rounded = -(-imgsz // stride) * stride
+    if rounded != imgsz:
+        print(f"train: --imgsz {imgsz} is not a multiple of the model stride {stride}; training at {rounded}",
+              file=sys.stderr)
+    return rounded
+
+
 def _checkpoint(resume) -> Path:
     """The last.pt to resume from: a run folder or the file itself."""
     last = Path(resume) / "weights" / "last.pt" if Path(resume).is_dir() else Path(resume)
@@ -85,14 +95,15 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
     if resume:
         last = _checkpoint(resume)
         run_json = last.parent.parent / "run.json"
-        record = json.loads(run_json.read_text()) if run_json.is_file() else {"model": str(last)}
+        record = read_run_json(run_json) or {"model": str(last)}
         yolo, args = YOLO(str(last)), {"resume": True}
     else:
         spec(model)
+        yolo = YOLO(model_yaml(model, slope))
+        imgsz = stride_multiple(imgsz, int(max(yolo.model.stride)))
         data = resolve_data(data, imgsz=imgsz)
         record = {"model": model, "activation": f"LeakyReLU({slope})" if spec(model).leaky else "SiLU",
                   "dataset": dataset_identity(data)}
-        yolo = YOLO(model_yaml(model, slope))
         args = dict(data=data, epochs=epochs, imgsz=imgsz, batch=batch, seed=seed, device=device,
                     project=str(Path(project).resolve()), name=name or f"{model}-{Path(data).parent.name}",
                     workers=workers, **{**TRAIN_SETTINGS, **extra})

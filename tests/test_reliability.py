@@ -1,0 +1,279 @@
+"""Hostile inputs: outputs never replace inputs, stop signals finalise, bad values are one line (exit 2)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from leakyolo.cli import main
+from leakyolo.detect import Detector
+from leakyolo.detect.sources import CaptureSource
+from leakyolo.errors import UserError
+
+from test_detect import FakeCapture, cli, val_images
+
+
+def write_video(path, frames: int, size=(96, 128)):
+    """A small MJPG video of noise frames (generated here, never committed)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (size[1], size[0]))
+    rng = np.random.default_rng(0)
+    for _ in range(frames):
+        writer.write(rng.integers(0, 255, (*size, 3), dtype=np.uint8))
+    writer.release()
+    return path
+
+
+def frame_count(path) -> int:
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    return n
+
+
+def one_line_error(argv, capsys, *needles):
+    """`leakyolo ARGV` exits 2 with one line (argparse: usage + one error line) naming the problem."""
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 2, (argv, code, err)
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    for needle in needles:
+        assert needle in last, (argv, last)
+
+
+# --- outputs never destroy inputs -------------------------------------------------------------------
+
+def test_outputs_that_are_inputs_are_refused(exported, tmp_path):
+    video = write_video(tmp_path / "v.avi", 5)
+    before = video.read_bytes()
+    model = str(exported["int8"])
+    for option in ("--save", "--json"):
+        code, message = cli(["--source", str(video), "--model", model, option, str(video)])
+        assert code == 2 and "is an input of this run" in message and option in message
+    code, message = cli(["--source", str(video), "--model", model, "--json", model])
+    assert code == 2 and "is an input" in message
+    code, message = cli(["--source", str(video), "--model", model, "--save", str(tmp_path / "o.avi"),
+                         "--json", str(tmp_path / "o.avi")])
+    assert code == 2 and "the target of --save" in message
+    assert video.read_bytes() == before
+    images = tmp_path / "imgs"
+    images.mkdir()
+    cv2.imwrite(str(images / "a.jpg"), np.zeros((32, 32, 3), np.uint8))
+    code, message = cli(["--source", str(images), "--model", model, "--save", str(images)])
+    assert code == 2 and "would overwrite them" in message
+
+
+def test_json_to_a_folder_is_refused_before_any_frame(exported, tmp_path, capsys):
+    one_line_error(["bench", str(exported["int8"]), "--out", str(tmp_path)], capsys, "--out", "is a folder")
+    with pytest.raises(SystemExit) as e:
+        cli(["--source", "camera", "--model", str(exported["int8"]), "--json", str(tmp_path)])
+    assert e.value.code == 2 and "is a folder" in capsys.readouterr().err
+    assert not list(tmp_path.parent.glob(f".{tmp_path.name}*partial*"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_stop_signals_publish_the_saved_video(exported, tmp_path, sig):
+    video = write_video(tmp_path / "long.avi", 3000)
+    out = tmp_path / "out.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "leakyolo.detect.cli", "--source", str(video), "--model",
+                             str(exported["int8"]), "--save", str(out), "--threads", "1"],
+                            stderr=subprocess.PIPE, text=True)
+    partial = tmp_path / ".out.partial.mp4"
+    deadline = time.time() + 120
+    while not partial.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and f"interrupted ({signal.Signals(sig).name})" in err
+    assert out.is_file() and not partial.exists()
+    assert 0 < frame_count(out) < 3000
+
+
+def test_images_of_mixed_sizes_all_reach_the_video(exported, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for i, (h, w) in enumerate([(96, 128), (64, 64), (120, 80), (96, 128), (50, 200)]):
+        cv2.imwrite(str(folder / f"{i}.png"), rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+    out = tmp_path / "mixed.avi"
+    assert cli(["--source", str(folder), "--model", str(exported["int8"]), "--save", str(out)]) == (0, 5)
+    assert frame_count(out) == 5
+
+
+def test_no_decodable_frame_is_an_error_and_writes_nothing(exported, tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for name in ("a.jpg", "b.png"):
+        (folder / name).write_bytes(b"this is text, not an image")
+    out, log = tmp_path / "a.avi", tmp_path / "a.jsonl"
+    code, message = cli(["--source", str(folder), "--model", str(exported["int8"]), "--save", str(out),
+                         "--json", str(log)])
+    assert code == 2 and "none of its 2 images could be decoded" in message
+    assert not out.exists() and not log.exists() and not list(tmp_path.glob(".*partial*"))
+    code, message = cli(["--source", str(folder / "a.jpg"), "--model", str(exported["int8"])])
+    assert code == 2 and "no frame processed" in message
+
+
+def test_truncated_video_says_it_ended_early(exported, tmp_path, capsys):
+    video = write_video(tmp_path / "full.avi", 200)
+    data = video.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 3])
+    code, frames = cli(["--source", str(cut), "--model", str(exported["int8"])])
+    assert code == 0 and 0 < frames < 200
+    assert f"ended early: {frames} of 200 frames decoded" in capsys.readouterr().err
+    assert cli(["--source", str(video), "--model", str(exported["int8"])]) == (0, 200)
+    assert "ended early" not in capsys.readouterr().err
+
+
+def test_eval_refuses_a_size_the_file_cannot_take(exported, learn_yaml, tmp_path, capsys):
+    one_line_error(["eval", str(exported["int8"]), "--data", str(learn_yaml), "--imgsz", "64", "--out",
+                    str(tmp_path / "e.json")], capsys, "fixed at 96x96", "cannot run at 64x64")
+    assert not (tmp_path / "e.json").exists()
+
+
+def test_export_cleans_stale_staging_and_keeps_scratch_inside(trained_run, tmp_path, monkeypatch):
+    import tempfile
+
+    from leakyolo.export import export as export_mod
+    from leakyolo.export import quantize as quantize_mod
+
+    out = tmp_path / "onnx"
+    dead, alive = out / ".export-999999999-abc", out / f".export-{os.getpid()}-live"
+    for folder in (dead, alive):
+        folder.mkdir(parents=True)
+    seen = []
+    real = quantize_mod.quantize_static
+
+    def spy(*args, **kwargs):
+        seen.append(tempfile.gettempdir())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(quantize_mod, "quantize_static", spy)
+    export_mod.export(trained_run, imgsz=96, int8=True, calib_images=8, skip_gates=True, out=out)
+    assert not dead.exists() and alive.is_dir()
+    assert seen and os.path.basename(os.path.dirname(seen[0] + "/")).startswith(f".export-{os.getpid()}-")
+    assert tempfile.gettempdir() != seen[0]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [alive.name]
+
+
+# --- one line where a traceback was ---------------------------------------------------------------
+
+def test_bad_values_are_one_line(exported, tmp_path, capsys):
+    model = str(exported["int8"])
+    raw = str(exported["raw"])
+    cases = [
+        (["--iou", "-1"], "--iou", "between 0 and 1"),
+        (["--conf", "1.5"], "--conf", "between 0 and 1"),
+        (["--threads", "0"], "--threads", "1 or more"),
+        (["--max-frames", "0"], "--max-frames", "1 or more"),
+        (["--max-frames", "-1"], "--max-frames", "1 or more"),
+        (["--reconnects", "-1"], "--reconnects", "0 or more"),
+    ]
+    for extra, *needles in cases:
+        with pytest.raises(SystemExit) as e:
+            cli(["--source", "camera", "--model", raw] + extra)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and all(n in err.splitlines()[-1] for n in needles), (extra, err)
+    code, message = cli(["--source", "camera", "--model", model, "--classes", "0,7"])
+    assert code == 2 and "classes [7] not in" in message and "0-2" in message
+    assert cli(["--source", "camera", "--model", model, "--classes", "0,2", "1", "--reconnects", "0"],
+               lambda t: FakeCapture(3)) == (0, 3)
+    data = tmp_path / "d"
+    for argv, needles in [
+        (["bench", model, "--runs", "0"], ("--runs", "1 or more")),
+        (["bench", model, "--threads", "0"], ("--threads", "1 or more")),
+        (["report", model, "--out", model], ("--out", "is a file")),
+        (["train", "--epochs", "-1"], ("--epochs", "1 or more")),
+        (["train", "--imgsz", "0"], ("--imgsz", "1 or more")),
+        (["data", "build", "shapes", "--imgsz", "0", "--out", str(data)], ("--imgsz", "1 or more")),
+        (["data", "build", "shapes", "--n-images", "0", "--out", str(data)], ("--n-images", "1 or more")),
+        (["export", "x", "--max-drop", "-1"], ("--max-drop", "0 or more")),
+        (["export", "x", "--calib-images", "0"], ("--calib-images", "1 or more")),
+    ]:
+        one_line_error(argv, capsys, *needles)
+    assert not data.exists()
+
+
+def test_result_without_models_and_corrupt_run_json(trained_run, tmp_path, capsys):
+    empty = tmp_path / "bench.json"
+    empty.write_text(json.dumps({"schema": "leakyolo.bench/2", "machine": {"label": "x"}}))
+    one_line_error(["report", str(empty), "--out", str(tmp_path / "r")], capsys, "bench.json", "without models")
+    (tmp_path / "eval.json").write_text(json.dumps({"schema": "leakyolo.eval/1", "data": {}, "models": [{"file": "a"}]}))
+    one_line_error(["report", str(tmp_path / "eval.json"), "--out", str(tmp_path / "r")], capsys, "models[0].sha256")
+    run = tmp_path / "run"
+    (run / "weights").mkdir(parents=True)
+    (run / "weights" / "best.pt").write_bytes((trained_run / "weights" / "best.pt").read_bytes())
+    (run / "run.json").write_text('{"model": "leakyolo-n", ')
+    one_line_error(["export", str(run), "--imgsz", "96"], capsys, "run.json", "corrupt run record")
+
+
+def test_train_rounds_imgsz_to_the_stride_and_says_so(capsys):
+    from leakyolo.models.train import stride_multiple
+
+    assert stride_multiple(96, 32) == 96 and capsys.readouterr().err == ""
+    assert stride_multiple(100, 32) == 128
+    assert "not a multiple of the model stride 32; training at 128" in capsys.readouterr().err
+    with pytest.raises(UserError, match="positive multiple"):
+        stride_multiple(0, 32)
+
+
+# --- live sources and the Python API ---------------------------------------------------------------
+
+def test_flapping_stream_honours_the_reconnect_limit(capsys):
+    opened = []
+
+    def factory(target):  # every reopen serves one frame, then drops again: forever, unless limited
+        opened.append(target)
+        return FakeCapture(frames=1)
+
+    src = CaptureSource("rtsp://127.0.0.1/x", "stream", factory, reconnects=1, backoff_s=0.001)
+    assert len(list(src)) == 2 and len(opened) == 2
+    assert "did not come back after 1 reconnects" in capsys.readouterr().err
+
+
+def test_detector_takes_common_layouts_and_names_the_rest(exported, learn_yaml):
+    detector = Detector(exported["fp32"])
+    bgr = cv2.imread(str(val_images(learn_yaml)[0]))
+    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    reference = [d.to_dict() for d in detector(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))]
+    assert [d.to_dict() for d in detector(grey)] == reference
+    assert [d.to_dict() for d in detector(grey[:, :, None])] == reference
+    assert [d.to_dict() for d in detector(cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA))] == \
+        [d.to_dict() for d in detector(bgr)]
+    assert [d.to_dict() for d in detector(bgr.astype(np.uint16) * 257)] == [d.to_dict() for d in detector(bgr)]
+    for bad in (None, np.zeros((0, 0, 3), np.uint8), bgr.transpose(2, 0, 1), bgr.astype(np.float32),
+                bgr[:, :, :2], np.zeros((2, 3, 4, 3), np.uint8), "frame.jpg"):
+        with pytest.raises(ValueError, match="expected an HxWx3 uint8 BGR image"):
+            detector(bad)
+
+
+def test_report_escapes_raw_html(pipeline_out, tmp_path):
+    from leakyolo.compare.report import report
+
+    results = sorted((pipeline_out / "results").glob("*.json"))
+    eval_file = next(p for p in results if p.name.startswith("eval"))
+    record = json.loads(eval_file.read_text())
+    record["models"][0]["card"]["model"] = "<script>alert(1)</script>"
+    hacked = tmp_path / eval_file.name
+    hacked.write_text(json.dumps(record))
+    readme = tmp_path / "README.md"
+    readme.write_text("x\n<!-- leakyolo report: begin -->\n<!-- leakyolo report: end -->\n")
+    others = [p for p in results if p != eval_file]
+    path = report(others + [hacked], tmp_path / "r", title="<b>t</b>", note="<img src=x onerror=alert(1)>",
+                  readme=readme)
+    for text in (path.read_text(), readme.read_text(), (tmp_path / "r" / "report.html").read_text()):
+        assert "<script>" not in text and "<b>t</b>" not in text and "<img src=x" not in text
+        assert "&lt;script&gt;" in text or "&lt;b&gt;t&lt;/b&gt;" in text
