@@ -5,6 +5,7 @@ import html
 import io
 import json
 import os
+import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -72,8 +73,10 @@ def check_fields(f: Path, record: dict, fields: tuple, row_fields: tuple) -> Non
 
 
 def md(text) -> str:
-    """Text for a Markdown page or table cell: raw HTML escaped, table pipes kept in their cell."""
-    return html.escape(str(text), quote=False).replace("|", "\\|")
+    """Text for a Markdown page or table cell: anything that would open an HTML tag, comment or entity is
+    escaped (a plain '<= 0.33x' stays readable), table pipes are kept in their cell."""
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", str(text))
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text).replace("|", "\\|")
 
 
 def arm_table(arms: list, names: dict) -> tuple:
