@@ -1,20 +1,15 @@
 """`leakyolo arm`: run ONNX models in an emulated aarch64 userland (qemu user mode) and check them.
 
-For each model and emulated core: the outputs on a fixed input are compared with the model's
-reference outputs, computed here with graph optimisations off, so that every QuantizeLinear /
-DequantizeLinear pair runs as written instead of through this CPU's integer kernels (FP32: within
-1e-4 relative to the output range; INT8: the detections `detect` shows by default, within one
-quantisation step of the head's outputs; lower-scoring rows can move further when integer kernels
-round an intermediate activation differently from the float reference: measured 2.1 steps on
-0.005-score rows of the tests' barely trained model). The
-reference matters for INT8: on x86 CPUs without VNNI, ONNX Runtime's u8s8 kernels sum pairs of
-products in saturating 16-bit lanes (vpmaddubsw), so this machine's own INT8 outputs can be the
-ones that are off (measured: 11.5 px on a YOLO26n box that both ARM cores put within 0.5 px of
-the reference). And a cost figure is measured: the guest instructions the inferring thread
-executes per inference, counted by a qemu plugin between markers the guest script sets around
-each `session.run` (so start-up, exit and other threads are left out), after one warm-up
-inference; the median of REPEATS inferences is reported with their spread. Instruction counts are not cycles and not a
-board's timing; emulated wall-clock time is never reported as ARM latency.
+Parity: for each model and emulated core, the outputs on a fixed input against the model's reference
+outputs, computed here with graph optimisations off so that every QuantizeLinear / DequantizeLinear
+runs as written rather than through this CPU's integer kernels (on AVX2-only x86 those saturate and
+can be the ones that are off). FP32: within 1e-4 of the output range. INT8: the detections `detect`
+shows by default, within one quantisation step of the head's outputs (integer kernels round
+intermediate activations differently from the float reference, which can move low-scoring rows
+further). Cost: the guest instructions the inferring thread executes per inference, counted by a qemu
+plugin between markers around `session.run`, median of REPEATS after a warm-up, with their spread.
+Instruction counts rank models; they are not cycles and not a board's timing; emulated wall-clock
+time is never reported as latency. How the userland is built: docs/arm.md.
 """
 
 import os
@@ -28,13 +23,13 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from leakyolo.detect.detector import DEFAULT_CONF
+from leakyolo.base.defaults import CONF as DEFAULT_CONF
 from leakyolo.detect.model_file import head_prefix, input_size, is_end2end
 from leakyolo.detect.preprocess import preprocess
 from leakyolo.detect.session import OnnxModel
-from leakyolo.errors import UserError
-from leakyolo.paths import cache_dir
-from leakyolo.provenance import sha256_file, stamp
+from leakyolo.base.errors import UserError
+from leakyolo.base.paths import cache_dir
+from leakyolo.base.provenance import sha256_file, stamp
 
 from .arm_userland import build_plugin, ensure_userland, log, qemu_binary
 

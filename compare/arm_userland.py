@@ -3,7 +3,7 @@
 Debian's arm64 packages (python3.11 and its libraries) are fetched with a private apt configuration
 and unpacked into a folder; onnxruntime and numpy aarch64 wheels (same versions as the host) are
 installed beside them. The qemu plugin header comes from Debian's qemu source package, so the
-instruction-count plugin matches the installed qemu exactly. See ../shared/notes/arm-emulation.md.
+instruction-count plugin matches the installed qemu exactly. See docs/arm.md.
 """
 
 import glob
@@ -17,8 +17,8 @@ import tarfile
 from importlib import metadata
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.paths import cache_dir
+from leakyolo.base.errors import UserError
+from leakyolo.base.paths import cache_dir
 
 PACKAGES = ("python3.11-minimal", "libpython3.11-stdlib", "libstdc++6")
 PLATFORMS = ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")

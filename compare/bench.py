@@ -18,10 +18,10 @@ import numpy as np
 from leakyolo.detect.detector import Detector
 from leakyolo.detect.model_file import read_card
 from leakyolo.detect.preprocess import preprocess
-from leakyolo.errors import UserError
-from leakyolo.provenance import sha256_file, stamp, write_json
+from leakyolo.base.errors import UserError
+from leakyolo.base.provenance import sha256_file, stamp, write_json
 
-from .fingerprint import fingerprint
+from leakyolo.base.machine import fingerprint
 from .peak import peak_gops
 from .stats import summarize
 
@@ -54,6 +54,45 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
+def gemm_peaks(peak: dict, n: int, progress: bool) -> None:
+    """Measure the int8 and fp32 GEMM peaks at n threads into peak[precision][str(n)]."""
+    for precision in peak:
+        peak[precision][str(n)] = round(peak_gops(precision, n), 1)
+    int8, fp32 = peak["int8"][str(n)], peak["fp32"][str(n)]
+    if progress:
+        print(f"bench: GEMM peaks threads={n}: int8 {int8:.0f} GOPS, fp32 {fp32:.0f} GFLOPS ({int8 / fp32:.1f}x)",
+              file=sys.stderr)
+
+
+def timed_runs(detectors: dict, frames: dict, warmup: int, runs: int, progress: bool) -> dict:
+    """Interleaved runs (A B A B ...): per model, model-only and end-to-end ms and the end-to-end splits."""
+    inputs = {p: preprocess(frames[p], d.imgsz)[0] for p, d in detectors.items()}
+    times = {p: {"model": [], "e2e": [], "splits": []} for p in detectors}
+    started = time.perf_counter()
+    for i in range(warmup + runs):
+        for p, det in detectors.items():
+            t0 = time.perf_counter()
+            det.run(inputs[p])
+            t1 = time.perf_counter()
+            det(frames[p])
+            t2 = time.perf_counter()
+            if i >= warmup:
+                times[p]["model"].append((t1 - t0) * 1e3)
+                times[p]["e2e"].append((t2 - t1) * 1e3)
+                times[p]["splits"].append(det.timings)
+        if progress and (i + 1) % max(1, (warmup + runs) // 4) == 0 and i + 1 < warmup + runs:
+            left = (time.perf_counter() - started) / (i + 1) * (warmup + runs - i - 1)
+            print(f"bench: run {i + 1}/{warmup + runs}, ~{left:.0f}s left", file=sys.stderr, flush=True)
+    return times
+
+
+def result_of(times: dict) -> dict:
+    """One model's record at one thread count."""
+    return {"model_only": summarize(times["model"]), "end_to_end": summarize(times["e2e"]),
+            "split_p50_ms": {k: round(float(np.median([t[k] for t in times["splits"]])), 4)
+                             for k in times["splits"][0]}}
+
+
 def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=None, label=None,
           progress=True) -> dict:
     """Benchmark every model at every thread count; return the result record."""
@@ -65,12 +104,7 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
     results = {p: {} for p in paths}
     rss, imgsz, peak = {}, {}, {"int8": {}, "fp32": {}}
     for n in threads:
-        for precision in peak:
-            peak[precision][str(n)] = round(peak_gops(precision, n), 1)
-        int8, fp32 = peak["int8"][str(n)], peak["fp32"][str(n)]
-        if progress:
-            print(f"bench: GEMM peaks threads={n}: int8 {int8:.0f} GOPS, fp32 {fp32:.0f} GFLOPS ({int8 / fp32:.1f}x)",
-                  file=sys.stderr)
+        gemm_peaks(peak, n, progress)
         detectors = {}
         for p in paths:
             before = peak_rss_mb()
@@ -78,25 +112,8 @@ def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=N
             rss[p] = max(rss.get(p, 0.0), peak_rss_mb() - before)
         imgsz.update({p: list(d.imgsz) for p, d in detectors.items()})
         frames = {p: sample_frame(image, d.imgsz) for p, d in detectors.items()}
-        inputs = {p: preprocess(frames[p], d.imgsz)[0] for p, d in detectors.items()}
-        model_ms = {p: [] for p in paths}
-        e2e_ms = {p: [] for p in paths}
-        splits = {p: [] for p in paths}
-        for i in range(warmup + runs):
-            for p, det in detectors.items():  # interleaved: A B A B ...
-                t0 = time.perf_counter()
-                det.run(inputs[p])
-                t1 = time.perf_counter()
-                det(frames[p])
-                t2 = time.perf_counter()
-                if i >= warmup:
-                    model_ms[p].append((t1 - t0) * 1e3)
-                    e2e_ms[p].append((t2 - t1) * 1e3)
-                    splits[p].append(det.timings)
-        for p in paths:
-            results[p][str(n)] = {"model_only": summarize(model_ms[p]), "end_to_end": summarize(e2e_ms[p]),
-                                  "split_p50_ms": {k: round(float(np.median([t[k] for t in splits[p]])), 4)
-                                                   for k in splits[p][0]}}
+        for p, times in timed_runs(detectors, frames, warmup, runs, progress).items():
+            results[p][str(n)] = result_of(times)
             if progress:
                 print(f"bench: {p.name} threads={n}: model p50 {results[p][str(n)]['model_only']['p50']:.2f} ms, "
                       f"end-to-end p50 {results[p][str(n)]['end_to_end']['p50']:.2f} ms", file=sys.stderr)

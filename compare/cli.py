@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from leakyolo.argtypes import non_negative_int, output_file, output_folder, positive_int, positive_int_list
+from leakyolo.base.argtypes import non_negative_int, output_file, output_folder, positive_int, positive_int_list
 
 
 def register(sub) -> None:
@@ -49,7 +49,7 @@ def run_bench(args) -> None:
 
 def run_eval(args) -> None:
     """Evaluate and save."""
-    from leakyolo.provenance import write_json
+    from leakyolo.base.provenance import write_json
 
     from .evaluate import evaluate
 
@@ -58,8 +58,8 @@ def run_eval(args) -> None:
 
 def run_arm(args) -> None:
     """Emulated ARM check and save."""
-    from leakyolo.errors import UserError
-    from leakyolo.provenance import write_json
+    from leakyolo.base.errors import UserError
+    from leakyolo.base.provenance import write_json
 
     from .arm import CORES, arm_check, failures
 

@@ -3,8 +3,8 @@
 import sys
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.provenance import sha256_file, stamp
+from leakyolo.base.errors import UserError
+from leakyolo.base.provenance import sha256_file, stamp
 
 from .bench import card_summary
 
@@ -17,7 +17,7 @@ def evaluate(models: list, data: str, imgsz=None) -> dict:
     from leakyolo.detect.model_file import input_size, read_card
     from leakyolo.detect.session import OnnxModel
     from leakyolo.export.gates import onnx_map
-    from leakyolo.offline import import_ultralytics
+    from leakyolo.base.offline import import_ultralytics
 
     import_ultralytics("eval")
     data_yaml = resolve_data(data)

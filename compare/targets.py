@@ -5,9 +5,11 @@ and thread count; accuracy: mAP50-95 within 1 point of YOLO26n FP32, mean of at 
 throughput >= 40% of the machine's int8 GEMM peak; emulated Cortex-A76 instructions <= 0.35x.
 """
 
+from leakyolo.base.defaults import BASELINE, PRODUCT
+
 from .stats import achieved_gops
 
-OURS, BASE = ("leakyolo-n", "int8", ""), ("yolo26n", "fp32", "")
+OURS, BASE = (PRODUCT, "int8", ""), (BASELINE, "fp32", "")
 MAX_VS_FP32, MAX_VS_INT8, MAX_MAP_DROP, MIN_PEAK_SHARE, MAX_ARM = 0.33, 0.5, 1.0, 0.40, 0.35
 MIN_SEEDS, ARM_CORE = 2, "cortex-a76"
 
@@ -30,7 +32,7 @@ def latency_rows(avg: dict, dataset: str, col: tuple, peak) -> list:
         rows.append([f"INT8 latency <= {MAX_VS_FP32}x YOLO26n FP32", where,
                      f"{mine / fp32:.3f}x ({mine:.2f} / {fp32:.2f} ms)", met(mine / fp32 <= MAX_VS_FP32)])
     int8 = {"Ultralytics int8" if v else "ours": a["lat"][col] for (d, m, p, v), a in avg.items()
-            if (d, m, p) == (dataset, "yolo26n", "int8") and a["lat"].get(col)}
+            if (d, m, p) == (dataset, BASELINE, "int8") and a["lat"].get(col)}
     if int8:
         which, best = min(int8.items(), key=lambda kv: kv[1])
         rows.append([f"INT8 latency <= {MAX_VS_INT8}x the best YOLO26n INT8", where,

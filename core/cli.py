@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import __version__
-from .errors import run
+from .base.errors import run
 
 
 def build_parser() -> argparse.ArgumentParser:

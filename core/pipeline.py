@@ -4,13 +4,18 @@ report -> demo video. Every stage is resumable; rerunning after Ctrl-C continues
 import json
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 
-from .errors import UserError
+from leakyolo.base.defaults import BASELINE as BASELINE_MODEL
+from leakyolo.base.defaults import CALIB_IMAGES, IMGSZ, PRODUCT
+from leakyolo.detect.model_file import file_name
+
+from .base.errors import UserError
+from .base.provenance import sha256_file, write_json
 from .jobs import core_groups, run_jobs
-from .provenance import sha256_file, write_json
 from .stages import Stages, check_disk
 
 MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
@@ -26,13 +31,13 @@ PROFILES = {
     "quick": {"data": ["digits"], "models": MODELS, "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30},
               "seeds": [0],
               "train": {"batch": 8, "nbs": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
-              "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": 300,
+              "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": CALIB_IMAGES,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
-    "full": {"data": ["trees", "digits"], "models": ["leakyolo-n", "yolo26n"], "imgsz": 320,
+    "full": {"data": ["trees", "digits"], "models": [PRODUCT, BASELINE_MODEL], "imgsz": IMGSZ,
              "epochs": {"trees": 30, "digits": 30, "shapes": 100},
              "seeds": [0, 1], "train": {"batch": 16, "nbs": 16},
-             "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": 300,
+             "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
              "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
                      "and evaluator for every model; mean ± std over seeds"},
 }
@@ -48,9 +53,16 @@ def run_name(dataset: str, model: str, seed: int) -> str:
     return f"{dataset}-{model}-s{seed}"
 
 
+def val_images(data_yaml: str) -> list:
+    """The val split's images of a dataset (bench, ARM and demo inputs)."""
+    from leakyolo.datasets.validate import images_of
+
+    return images_of(data_yaml, "val")
+
+
 def first_val_image(data_yaml: str) -> Path:
     """A held-out image of one of our datasets (bench and ARM inputs)."""
-    return sorted((Path(data_yaml).parent / "images" / "val").glob("*.jpg"))[0]
+    return val_images(data_yaml)[0]
 
 
 def training_seconds(cfg: dict, ds: str) -> float:
@@ -105,7 +117,7 @@ def demo_video(dataset_yaml: str, model: Path, out: Path) -> list:
     from leakyolo.detect import cli as detect_cli
     from leakyolo.detect.preprocess import letterbox
 
-    images = sorted((Path(dataset_yaml).parent / "images" / "val").glob("*.jpg"))[:48]
+    images = val_images(dataset_yaml)[:48]
     if not images:
         raise UserError(f"no val images next to {dataset_yaml} for the demo video")
     source = out / "demo-source.mp4"
@@ -130,9 +142,174 @@ def headline(out: Path, dataset: str) -> str:
     lat = {m["sha256"]: m["results"].get("1", {}).get("model_only", {}).get("p50") for m in bench}
     lines = [f"{'model':<36}{'mAP50-95':>9}{'mAP50':>8}{'p50 ms (1 thr)':>16}"]
     for m in evals:
-        if m["card"].get("model") in ("leakyolo-n", "yolo26n"):
+        if m["card"].get("model") in (PRODUCT, BASELINE_MODEL):
             lines.append(f"{m['file']:<36}{m['mAP50-95']:>9.3f}{m['mAP50']:>8.3f}{lat.get(m['sha256']) or 0:>16.2f}")
     return "\n".join(lines)
+
+
+@dataclass
+class Plan:
+    """One pipeline run: its settings, stages and what earlier steps produced."""
+
+    st: Stages
+    cfg: dict
+    models: list
+    out: Path
+    device: str
+    int8_types: str
+    data_yamls: dict = field(default_factory=dict)
+    inputs_of: dict = field(default_factory=dict)
+
+
+def settle(profile: str, data, models, imgsz, seeds, epochs, jobs: int) -> tuple:
+    """The profile's settings with the caller's overrides, checked; (cfg, models)."""
+    from leakyolo.models.registry import spec
+
+    if profile not in PROFILES:
+        raise UserError(f"unknown profile '{profile}': choose {', '.join(PROFILES)}")
+    cfg = json.loads(json.dumps(PROFILES[profile]))
+    models = models or cfg["models"]
+    for m in models:
+        spec(m)
+    if jobs < 1:
+        raise UserError(f"--jobs {jobs}: pass 1 or more")
+    cfg["data"] = data or cfg["data"]
+    cfg["imgsz"] = imgsz or cfg["imgsz"]
+    cfg["seeds"] = seeds if seeds is not None else cfg["seeds"]
+    if epochs:
+        cfg["epochs"] = {ds: epochs for ds in cfg["data"]}
+    return cfg, models
+
+
+def announce(p: Plan, profile: str, jobs: int) -> None:
+    """The plan and its estimate, before anything runs."""
+    print(f"LeakYOLO pipeline, profile '{profile}' -> {p.out}", file=sys.stderr)
+    estimate = plan(p.cfg, p.models)
+    why = WHY_U8S7 if p.int8_types == "u8s7" else ""
+    print(f"  models: {', '.join(p.models)}; export FP32 + INT8 {p.int8_types} (gated{why}); eval; "
+          f"bench {p.cfg['bench']['threads']} threads; emulated ARM check (first dataset and seed); report; demo video\n"
+          f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU"
+          f"{f' in one job; --jobs {jobs}: {jobs} trainings at a time' if jobs > 1 else ''}", file=sys.stderr)
+
+
+def build_data(p: Plan) -> None:
+    """Build each dataset (a stage) and settle every training's stage inputs."""
+    from leakyolo.datasets import build
+    from leakyolo.models.registry import model_digest
+
+    cfg = p.cfg
+    p.data_yamls = {ds: p.st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
+                                 lambda ds=ds: str(build(ds, imgsz=cfg["imgsz"]))) for ds in cfg["data"]}
+    content = {ds: json.loads((Path(y).parent / "dataset.json").read_text())["content_sha256"]
+               for ds, y in p.data_yamls.items()}
+    digest = {model: model_digest(model) for model in p.models}
+    p.inputs_of = {(ds, model, seed): {
+        "model": model, "model_yaml": digest[model], "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
+        "seed": seed, "data": content[ds], **cfg["train"]}
+        for ds in cfg["data"] for seed in cfg["seeds"] for model in p.models}
+
+
+def train_in_jobs(p: Plan, profile: str, epochs, jobs: int, slots: list) -> None:
+    """Trainings not yet done, `jobs` at a time in child processes (longest first)."""
+    cfg = p.cfg
+    todo = [key for key, inputs in p.inputs_of.items() if not p.st.is_done(f"train-{run_name(*key)}", inputs)]
+    if len(todo) < len(p.inputs_of):
+        left = sum(training_seconds(cfg, ds) for ds, _, _ in todo)
+        print(f"  {len(p.inputs_of) - len(todo)} of {len(p.inputs_of)} trainings already done: ~{left / 60:.0f} min "
+              f"of training left", file=sys.stderr)
+    if jobs <= 1:
+        return
+    common = ["pipeline", "--profile", profile, "--out", str(p.out.parent), "--imgsz", str(cfg["imgsz"]),
+              "--device", str(p.device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
+    cost = training_cost(cfg, p.models) if todo else {}
+    todo.sort(key=lambda key: -cost[key[:2]])  # longest first: every slot stays busy to the end
+    run_jobs(p.st, [(f"train-{run_name(ds, model, seed)}", common + ["--data", ds, "--models", model,
+                                                                    "--seeds", str(seed)])
+                    for ds, model, seed in todo], slots)
+
+
+def train_one(p: Plan, ds: str, model: str, seed: int) -> Path:
+    """The training stage of one dataset, model and seed; its run folder."""
+    run_dir = p.out / "train" / run_name(ds, model, seed)
+    inputs = p.inputs_of[ds, model, seed]
+    kwargs = dict(model=model, data=p.data_yamls[ds], epochs=p.cfg["epochs"][ds], imgsz=p.cfg["imgsz"], seed=seed,
+                  device=p.device, workers=2, **p.cfg["train"])
+    p.st.run(f"train-{run_name(ds, model, seed)}", inputs, [run_dir / "weights" / "best.pt"],
+             lambda: train_stage(p.st, run_dir, inputs, **kwargs))
+    return run_dir
+
+
+def export_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path) -> list:
+    """The export stage of one trained model: FP32 + INT8 (+ Ultralytics' INT8 for YOLO26n); the files."""
+    from leakyolo.export.export import export
+
+    cfg, baseline = p.cfg, model == BASELINE_MODEL
+    weights = run_dir / "weights" / "best.pt"
+    inputs = {"weights": sha256_file(weights), "imgsz": cfg["imgsz"], "calib": cfg["calib_images"],
+              "ultralytics_int8": baseline, "calib_method": "auto", "types": p.int8_types}
+    return p.st.run(f"export-{run_name(ds, model, seed)}", inputs, lambda r: r, lambda: [str(f) for f in export(
+        run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=p.out / "onnx" / ds,
+        calib_method="auto", types=p.int8_types, name=f"{model}-s{seed}", with_ultralytics_int8=baseline,
+        int8_required=False)])
+
+
+def measure(p: Plan, ds: str, files: list, first_seed_files: list) -> list:
+    """Eval and bench stages of one dataset's files (+ emulated ARM on the first dataset); result files."""
+    from leakyolo.compare.bench import SCHEMA as BENCH_SCHEMA
+    from leakyolo.compare.bench import bench
+    from leakyolo.compare.evaluate import evaluate
+
+    data_yaml = p.data_yamls[ds]
+    hashes = {Path(f).name: sha256_file(f) for f in files}
+    eval_json, bench_json = p.out / "results" / f"eval-{ds}.json", p.out / "results" / f"bench-{ds}.json"
+    p.st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
+             lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
+    p.st.run(f"bench-{ds}", {"files": hashes, **p.cfg["bench"], "method": BENCH_SCHEMA}, [bench_json],
+             lambda: str(write_json(bench_json, bench(files, **p.cfg["bench"], image=first_val_image(data_yaml)))))
+    results = [eval_json, bench_json]
+    if ds == p.cfg["data"][0]:
+        results += emulated_arm(p, ds, {n: hashes[n] for n in map(lambda f: Path(f).name, first_seed_files)},
+                                first_seed_files)
+    return results
+
+
+def emulated_arm(p: Plan, ds: str, hashes: dict, files: list) -> list:
+    """The emulated ARM stage, on the first dataset and seed only: instruction counts follow the
+    architecture and precision, not the weights, and emulation at 320 px takes minutes per file."""
+    from leakyolo.compare.arm import SCHEMA as ARM_SCHEMA
+    from leakyolo.compare.arm import arm_check
+
+    if not shutil.which("qemu-aarch64"):
+        p.st.say("arm: qemu-aarch64 not found (apt-get install qemu-user): emulated ARM check skipped")
+        return []
+    arm_json = p.out / "results" / f"arm-{ds}.json"
+    p.st.run(f"arm-{ds}", {"files": hashes, "cores": ARM_CORES, "method": ARM_SCHEMA}, [arm_json],
+             lambda: str(write_json(arm_json, arm_check(files, ARM_CORES, image=first_val_image(p.data_yamls[ds])))))
+    return [arm_json]
+
+
+def finish(p: Plan, profile: str, result_files: list) -> Path:
+    """Report, demo video and the closing summary; the report path."""
+    from leakyolo.compare.report import report
+
+    cfg, out = p.cfg, p.out
+    report_dir = out / "report"
+    p.st.run("report", {"results": {f.name: sha256_file(f) for f in result_files}}, [report_dir / "report.md"],
+             lambda: str(report(result_files, report_dir, title=f"LeakYOLO vs YOLO26 ({profile} profile)",
+                                note=cfg["note"])))
+    first = cfg["data"][0]
+    lead = out / "onnx" / first / file_name(f"{p.models[0]}-s{cfg['seeds'][0]}", cfg["imgsz"], False, "int8")
+    if not lead.is_file():  # its INT8 failed the accuracy gate: show the FP32 model
+        lead = lead.with_name(file_name(f"{p.models[0]}-s{cfg['seeds'][0]}", cfg["imgsz"], False, "fp32"))
+    demo = p.st.run("demo", {"model": sha256_file(lead)}, lambda r: r,
+                    lambda: demo_video(p.data_yamls[first], lead, out))
+    print(f"\nDone in {sum(p.st.timings.values()) / 60:.1f} min. Stage times (s): {json.dumps(p.st.timings)}",
+          file=sys.stderr)
+    print(f"ONNX files and model cards: {out / 'onnx'}\nreport: {report_dir / 'report.md'} and report.html\n"
+          f"demo video: {demo[0]}\n\n{headline(out, first)}\n\n"
+          f"Try it: detect --source camera --model {lead}\n"
+          f"    or: detect --source {demo[2]} --model {lead} --show", file=sys.stderr)
+    return report_dir / "report.md"
 
 
 def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=None, epochs=None, device="cpu",
@@ -145,131 +322,34 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     on the CPU the models are for: the device is not part of a stage's inputs, so the rerun there
     (same profile and out folder) reuses the trained weights. run.json records where each trained.
     """
-    from leakyolo.compare.arm import SCHEMA as ARM_SCHEMA
-    from leakyolo.compare.arm import arm_check
-    from leakyolo.compare.bench import SCHEMA as BENCH_SCHEMA
-    from leakyolo.compare.bench import bench
-    from leakyolo.compare.evaluate import evaluate
-    from leakyolo.compare.report import report
-    from leakyolo.datasets import build
-    from leakyolo.export.export import export
+    from leakyolo.base.offline import import_ultralytics
     from leakyolo.export.quantize import host_int8_types
-    from leakyolo.models.registry import model_digest, spec
-    from leakyolo.offline import import_ultralytics
 
-    if profile not in PROFILES:
-        raise UserError(f"unknown profile '{profile}': choose {', '.join(PROFILES)}")
-    cfg = json.loads(json.dumps(PROFILES[profile]))
-    models = models or cfg["models"]
-    for m in models:
-        spec(m)
-    if jobs < 1:
-        raise UserError(f"--jobs {jobs}: pass 1 or more")
+    cfg, models = settle(profile, data, models, imgsz, seeds, epochs, jobs)
     slots = core_groups(jobs) if str(device) == "cpu" else [None] * jobs
-    cfg["data"] = data or cfg["data"]
-    cfg["imgsz"] = imgsz or cfg["imgsz"]
-    cfg["seeds"] = seeds if seeds is not None else cfg["seeds"]
-    if epochs:
-        cfg["epochs"] = {ds: epochs for ds in cfg["data"]}
     import_ultralytics("the pipeline")
     out = Path(out).resolve() / profile
     out.mkdir(parents=True, exist_ok=True)
     check_disk(out, 3.0)
-    st = Stages(out)
-    print(f"LeakYOLO pipeline, profile '{profile}' -> {out}", file=sys.stderr)
-    estimate = plan(cfg, models)
-    int8_types = host_int8_types()  # the report measures this CPU: INT8 that is exact on it
-    why = WHY_U8S7 if int8_types == "u8s7" else ""
-    print(f"  models: {', '.join(models)}; export FP32 + INT8 {int8_types} (gated{why}); eval; "
-          f"bench {cfg['bench']['threads']} threads; emulated ARM check (first dataset and seed); report; demo video\n"
-          f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU"
-          f"{f' in one job; --jobs {jobs}: {jobs} trainings at a time' if jobs > 1 else ''}", file=sys.stderr)
+    # the report measures this CPU: INT8 types that are exact on it
+    p = Plan(Stages(out), cfg, models, out, device, host_int8_types())
+    announce(p, profile, jobs)
+    build_data(p)
+    train_in_jobs(p, profile, epochs, jobs, slots)
     result_files = []
-    data_yamls = {ds: st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
-                             lambda: str(build(ds, imgsz=cfg["imgsz"]))) for ds in cfg["data"]}
-    content = {ds: json.loads((Path(y).parent / "dataset.json").read_text())["content_sha256"]
-               for ds, y in data_yamls.items()}
-    digest = {model: model_digest(model) for model in models}
-    inputs_of = {(ds, model, seed): {
-        "model": model, "model_yaml": digest[model], "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
-        "seed": seed, "data": content[ds], **cfg["train"]}
-        for ds in cfg["data"] for seed in cfg["seeds"] for model in models}
-    todo = [key for key, inputs in inputs_of.items() if not st.is_done(f"train-{run_name(*key)}", inputs)]
-    if len(todo) < len(inputs_of):
-        left = sum(training_seconds(cfg, ds) for ds, _, _ in todo)
-        print(f"  {len(inputs_of) - len(todo)} of {len(inputs_of)} trainings already done: ~{left / 60:.0f} min of "
-              f"training left", file=sys.stderr)
-    if jobs > 1:
-        common = ["pipeline", "--profile", profile, "--out", str(out.parent), "--imgsz", str(cfg["imgsz"]),
-                  "--device", str(device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
-        cost = training_cost(cfg, models) if todo else {}
-        todo.sort(key=lambda key: -cost[key[:2]])  # longest first: every slot stays busy to the end
-        run_jobs(st, [(f"train-{run_name(ds, model, seed)}", common + ["--data", ds, "--models", model,
-                                                                      "--seeds", str(seed)])
-                      for ds, model, seed in todo], slots)
     for ds in cfg["data"]:
-        data_yaml = data_yamls[ds]
-        onnx_dir = out / "onnx" / ds
         files, first_seed_files = [], []
         for seed in cfg["seeds"]:
             for model in models:
-                tag = run_name(ds, model, seed)
-                run_dir = out / "train" / tag
-                inputs = inputs_of[ds, model, seed]
-                kwargs = dict(model=model, data=data_yaml, epochs=cfg["epochs"][ds], imgsz=cfg["imgsz"], seed=seed,
-                              device=device, workers=2, **cfg["train"])
-                st.run(f"train-{tag}", inputs, [run_dir / "weights" / "best.pt"],
-                       lambda: train_stage(st, run_dir, inputs, **kwargs))
-                if train_only:
-                    continue
-                weights = run_dir / "weights" / "best.pt"
-                exp_inputs = {"weights": sha256_file(weights), "imgsz": cfg["imgsz"], "calib": cfg["calib_images"],
-                              "ultralytics_int8": model == "yolo26n", "calib_method": "auto", "types": int8_types}
-                exported = st.run(f"export-{tag}", exp_inputs, lambda r: r, lambda: [str(p) for p in export(
-                    run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=onnx_dir,
-                    calib_method="auto", types=int8_types,
-                    name=f"{model}-s{seed}", with_ultralytics_int8=model == "yolo26n", int8_required=False)])
-                files += exported
-                if seed == cfg["seeds"][0]:
-                    first_seed_files += exported
-        if train_only:
-            continue
-        hashes = {Path(f).name: sha256_file(f) for f in files}
-        eval_json, bench_json = out / "results" / f"eval-{ds}.json", out / "results" / f"bench-{ds}.json"
-        st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
-               lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
-        st.run(f"bench-{ds}", {"files": hashes, **cfg["bench"], "method": BENCH_SCHEMA}, [bench_json],
-               lambda: str(write_json(bench_json, bench(files, **cfg["bench"], image=first_val_image(data_yaml)))))
-        result_files += [eval_json, bench_json]
-        if ds != cfg["data"][0]:
-            continue
-        # Emulated ARM on the first dataset and seed only: instruction counts follow the architecture
-        # and precision, not the weights, and emulation at 320 px takes minutes per file.
-        if shutil.which("qemu-aarch64"):
-            arm_json = out / "results" / f"arm-{ds}.json"
-            arm_inputs = {"files": {Path(f).name: hashes[Path(f).name] for f in first_seed_files}, "cores": ARM_CORES,
-                          "method": ARM_SCHEMA}
-            st.run(f"arm-{ds}", arm_inputs, [arm_json], lambda: str(write_json(arm_json, arm_check(
-                first_seed_files, ARM_CORES, image=first_val_image(data_yaml)))))
-            result_files.append(arm_json)
-        else:
-            st.say("arm: qemu-aarch64 not found (apt-get install qemu-user): emulated ARM check skipped")
+                run_dir = train_one(p, ds, model, seed)
+                if not train_only:
+                    exported = export_one(p, ds, model, seed, run_dir)
+                    files += exported
+                    first_seed_files += exported if seed == cfg["seeds"][0] else []
+        if not train_only:
+            result_files += measure(p, ds, files, first_seed_files)
     if train_only:
-        print(f"Trained in {sum(st.timings.values()) / 60:.1f} min: {out / 'train'}. Rerun without --train-only "
+        print(f"Trained in {sum(p.st.timings.values()) / 60:.1f} min: {out / 'train'}. Rerun without --train-only "
               f"(same profile and --out) to export, evaluate, benchmark and report.", file=sys.stderr)
         return out
-    report_dir = out / "report"
-    st.run("report", {"results": {p.name: sha256_file(p) for p in result_files}}, [report_dir / "report.md"],
-           lambda: str(report(result_files, report_dir, title=f"LeakYOLO vs YOLO26 ({profile} profile)",
-                              note=cfg["note"])))
-    first = cfg["data"][0]
-    lead = out / "onnx" / first / f"{models[0]}-s{cfg['seeds'][0]}-{cfg['imgsz']}-int8.onnx"
-    if not lead.is_file():  # its INT8 failed the accuracy gate: show the FP32 model
-        lead = lead.with_name(lead.name.replace("-int8", "-fp32"))
-    demo = st.run("demo", {"model": sha256_file(lead)}, lambda r: r, lambda: demo_video(data_yamls[first], lead, out))
-    print(f"\nDone in {sum(st.timings.values()) / 60:.1f} min. Stage times (s): {json.dumps(st.timings)}", file=sys.stderr)
-    print(f"ONNX files and model cards: {out / 'onnx'}\nreport: {report_dir / 'report.md'} and report.html\n"
-          f"demo video: {demo[0]}\n\n{headline(out, first)}\n\n"
-          f"Try it: detect --source camera --model {lead}\n"
-          f"    or: detect --source {demo[2]} --model {lead} --show", file=sys.stderr)
-    return report_dir / "report.md"
+    return finish(p, profile, result_files)

@@ -10,8 +10,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import UserError
-from .provenance import write_json
+from .base.errors import UserError
+from .base.provenance import write_json
 
 
 def stage_key(inputs: dict) -> str:

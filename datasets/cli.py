@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from leakyolo.argtypes import positive_int
+from leakyolo.base.argtypes import positive_int
 
 from .registry import BUILDERS
 

@@ -4,9 +4,9 @@ import json
 import sys
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.paths import cache_dir
-from leakyolo.provenance import sha256_file
+from leakyolo.base.errors import UserError
+from leakyolo.base.paths import cache_dir
+from leakyolo.base.provenance import sha256_file
 
 from . import digits, shapes, trees
 from .writer import DatasetWriter, reusable

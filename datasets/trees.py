@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import cv2
 import numpy as np
 
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 from .wheels import fetch, read_member
 

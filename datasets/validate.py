@@ -6,7 +6,7 @@ from pathlib import Path
 
 import cv2
 
-from leakyolo.errors import UserError, missing_extra
+from leakyolo.base.errors import UserError, missing_extra
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -65,6 +65,13 @@ def split_images(data: dict, split: str, root: Path, origin) -> list:
         raise UserError(f"{origin}: {split} split has no images ({entry}); add images or fix the path")
     return images
 
+
+
+def images_of(data_yaml, split: str) -> list:
+    """Image files of one split of a data YAML."""
+    path = Path(data_yaml)
+    cfg = load_yaml(path)
+    return split_images(cfg, split, dataset_root(path, cfg), path)
 
 def label_path(image: Path) -> Path:
     """Ultralytics' convention: .../images/... -> .../labels/..., suffix .txt."""

@@ -9,9 +9,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.paths import cache_dir
-from leakyolo.provenance import sha256_file
+from leakyolo.base.errors import UserError
+from leakyolo.base.paths import cache_dir
+from leakyolo.base.provenance import sha256_file
 
 
 @dataclass(frozen=True)

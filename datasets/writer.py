@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 
-from leakyolo.provenance import atomic_write_bytes, sha256_file, stamp, write_json
+from leakyolo.base.provenance import atomic_write_bytes, sha256_file, stamp, write_json
 
 SPLITS = ("train", "val")
 SCHEMA = 1

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from leakyolo.argtypes import fraction, int_list, flat, non_negative_int, output_file, positive_int
-from leakyolo.errors import UserError, run as run_command
+from leakyolo.base.argtypes import fraction, int_list, flat, non_negative_int, output_file, positive_int
+from leakyolo.base.defaults import CONF, IOU
+from leakyolo.base.errors import UserError
+from leakyolo.base.errors import run as run_command
 
-from .detector import DEFAULT_CONF, DEFAULT_IOU
 
 DEFAULT_MODEL_GLOB = "runs/pipeline/**/onnx/leakyolo-n-*-int8.onnx"
 LATENCY_WINDOW = 10000  # latencies kept for p95: bounded, so memory stays flat over days
@@ -39,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", required=True,
                    help="camera, camera:N, N, a video file, an image, a folder, a glob, or an rtsp/http URL")
     p.add_argument("--model", type=Path, help="ONNX detector (default: the main job's LeakYOLO-n INT8)")
-    p.add_argument("--conf", type=fraction, default=DEFAULT_CONF, help="score threshold, 0-1")
-    p.add_argument("--iou", type=fraction, default=DEFAULT_IOU, help="NMS IoU, 0-1 (raw-output models only)")
+    p.add_argument("--conf", type=fraction, default=CONF, help="score threshold, 0-1")
+    p.add_argument("--iou", type=fraction, default=IOU, help="NMS IoU, 0-1 (raw-output models only)")
     p.add_argument("--classes", type=int_list, nargs="+", help="keep only these class ids: 0,2 or 0 2")
     p.add_argument("--imgsz", type=positive_int, help="input size (default: from the model)")
     p.add_argument("--threads", type=positive_int, help="ONNX Runtime intra-op threads (default: all cores)")
@@ -115,6 +116,45 @@ def frame_record(index: int, name, args, detections: list, timings: dict, ms: fl
             "latency_ms": {k: round(v, 3) for k, v in {**timings, "total_ms": ms}.items()}}
 
 
+def loop(args, detector, source, sink, json_sink, show: bool, stats: Stats) -> None:
+    """Detect on every frame of source; write the outputs; stop at --max-frames or q / Esc."""
+    import cv2
+
+    from .draw import annotate
+
+    for name, frame in source:
+        t0 = time.perf_counter()
+        detections = detector(frame)
+        ms = (time.perf_counter() - t0) * 1e3
+        stats.add(ms)
+        if json_sink:
+            json_sink.write(frame_record(stats.frames - 1, name, args, detections, detector.timings, ms))
+        if sink or show:
+            shown = annotate(frame, detections, fps=1e3 / ms if ms else None)
+            if sink:
+                sink.write(name, shown)
+            if show:
+                cv2.imshow("LeakYOLO detect", shown)
+                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                    return
+        if args.max_frames and stats.frames >= args.max_frames:
+            return
+
+
+def conclude(args, stats: Stats, skipped: int, stopped) -> int:
+    """The closing lines; a run without frames is an error, a stop signal is passed on after them."""
+    print(f"detect: {stats.summary(skipped)}", file=sys.stderr)
+    if stopped is None and not stats.frames:
+        why = f"none of its {skipped} images could be decoded" if skipped else "it gave no frames"
+        raise UserError(f"no frame processed from {args.source}: {why}; nothing written")
+    for out in (args.save, args.json):
+        if out and out != "-" and stats.frames:
+            print(f"detect: saved {out}", file=sys.stderr)
+    if stopped is not None:
+        raise stopped
+    return stats.frames
+
+
 def run(args, capture_factory=None) -> int:
     """The detection loop; returns the number of frames processed.
 
@@ -124,7 +164,6 @@ def run(args, capture_factory=None) -> int:
     import cv2
 
     from .detector import Detector
-    from .draw import annotate
     from .sources import open_source
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our own one-line errors instead
@@ -141,23 +180,7 @@ def run(args, capture_factory=None) -> int:
     print(f"detect: {model} ({detector.format} output, {detector.imgsz[1]}x{detector.imgsz[0]}) on {args.source}",
           file=sys.stderr)
     try:
-        for name, frame in source:
-            t0 = time.perf_counter()
-            detections = detector(frame)
-            ms = (time.perf_counter() - t0) * 1e3
-            stats.add(ms)
-            if json_sink:
-                json_sink.write(frame_record(stats.frames - 1, name, args, detections, detector.timings, ms))
-            if sink or show:
-                shown = annotate(frame, detections, fps=1e3 / ms if ms else None)
-                if sink:
-                    sink.write(name, shown)
-                if show:
-                    cv2.imshow("LeakYOLO detect", shown)
-                    if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
-                        break
-            if args.max_frames and stats.frames >= args.max_frames:
-                break
+        loop(args, detector, source, sink, json_sink, show, stats)
     except KeyboardInterrupt as e:
         stopped = e
         print(f"detect: interrupted ({e}); finalising outputs", file=sys.stderr)
@@ -168,16 +191,7 @@ def run(args, capture_factory=None) -> int:
                 out.close() if stats.frames else out.discard()
         if show:
             cv2.destroyAllWindows()
-    print(f"detect: {stats.summary(source.skipped)}", file=sys.stderr)
-    if stopped is None and not stats.frames:
-        why = f"none of its {source.skipped} images could be decoded" if source.skipped else "it gave no frames"
-        raise UserError(f"no frame processed from {args.source}: {why}; nothing written")
-    for out in (args.save, args.json):
-        if out and out != "-" and stats.frames:
-            print(f"detect: saved {out}", file=sys.stderr)
-    if stopped is not None:
-        raise stopped
-    return stats.frames
+    return conclude(args, stats, source.skipped, stopped)
 
 
 def main(argv=None) -> int:

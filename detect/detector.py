@@ -6,15 +6,14 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from leakyolo.errors import UserError
+from leakyolo.base.defaults import CONF, IOU
+from leakyolo.base.errors import UserError
 
 from .model_file import END2END, input_size, output_format
 from .postprocess import decode_end2end, decode_raw, scale_back
 from .preprocess import preprocess
 from .session import OnnxModel
 
-DEFAULT_CONF = 0.25  # score threshold of `detect` and of Detector unless told otherwise
-DEFAULT_IOU = 0.7  # NMS IoU for raw-output models: Ultralytics' predict default
 EXPECTED_FRAME = "an HxWx3 uint8 BGR image (HxW grey, HxWx1, HxWx4 BGRA and uint16 are converted)"
 
 
@@ -53,7 +52,7 @@ def as_bgr(frame) -> np.ndarray:
 class Detector(OnnxModel):
     """A YOLO detector exported to ONNX (NMS-free [1, N, 6] or raw [1, 4+nc, anchors] output)."""
 
-    def __init__(self, path, conf: float = DEFAULT_CONF, iou: float = DEFAULT_IOU, classes=None, imgsz=None,
+    def __init__(self, path, conf: float = CONF, iou: float = IOU, classes=None, imgsz=None,
                  **session_kw):
         for label, value in (("conf", conf), ("iou", iou)):
             if not 0 <= value <= 1:

@@ -5,8 +5,8 @@ import json
 import re
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.provenance import sha256_file
+from leakyolo.base.errors import UserError
+from leakyolo.base.provenance import sha256_file
 
 END2END, RAW = "end2end", "raw"
 END2END_COLUMNS = 6  # x1, y1, x2, y2, score, class

@@ -3,6 +3,8 @@
 import cv2
 import numpy as np
 
+from leakyolo.base.defaults import MAX_DET
+
 
 def decode_end2end(output: np.ndarray, conf: float) -> tuple:
     """NMS-free [1, N, 6] (x1, y1, x2, y2, score, class) -> (boxes, scores, class_ids)."""
@@ -12,7 +14,7 @@ def decode_end2end(output: np.ndarray, conf: float) -> tuple:
     return det[:, :4].astype(np.float32), det[:, 4].astype(np.float32), det[:, 5].astype(np.int64)
 
 
-def decode_raw(output: np.ndarray, conf: float, iou: float, max_det: int = 300) -> tuple:
+def decode_raw(output: np.ndarray, conf: float, iou: float, max_det: int = MAX_DET) -> tuple:
     """Raw [1, 4+nc, anchors] (cx, cy, w, h, class scores) -> class-aware NMS via OpenCV."""
     pred = output[0].T  # anchors x (4 + nc)
     scores_all = pred[:, 4:]

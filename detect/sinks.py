@@ -7,7 +7,7 @@ from pathlib import Path
 
 import cv2
 
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 from .preprocess import letterbox
 

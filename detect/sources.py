@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cv2
 
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp")

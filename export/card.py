@@ -6,7 +6,7 @@ from pathlib import Path
 import onnx
 
 from leakyolo.detect.model_file import is_end2end
-from leakyolo.provenance import sha256_file, stamp
+from leakyolo.base.provenance import sha256_file, stamp
 
 SMOOTH_OPS = ("Sigmoid", "Softmax", "Exp", "Tanh", "Gelu", "HardSwish", "HardSigmoid", "QuickGelu", "Erf")
 

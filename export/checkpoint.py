@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.provenance import read_run_json
-from leakyolo.offline import import_ultralytics
+from leakyolo.base.errors import UserError
+from leakyolo.base.provenance import read_run_json
+from leakyolo.base.offline import import_ultralytics
 
 
 def resolve_weights(weights_or_run) -> tuple:

@@ -1,7 +1,8 @@
 """`leakyolo export`."""
 
 
-from leakyolo.argtypes import non_negative_float, output_folder, positive_int
+from leakyolo.base.defaults import CALIB_IMAGES, IMGSZ
+from leakyolo.base.argtypes import non_negative_float, output_folder, positive_int
 
 
 def register(sub) -> None:
@@ -11,10 +12,10 @@ def register(sub) -> None:
                                    "cards. Loading a .pt checkpoint runs its pickled code, as torch and Ultralytics "
                                    "do: export only checkpoints you trust. detect, bench and eval read ONNX only.")
     p.add_argument("weights", help="a training run folder or a .pt checkpoint (one you trust: loading runs its pickle)")
-    p.add_argument("--imgsz", type=positive_int, default=320)
+    p.add_argument("--imgsz", type=positive_int, default=IMGSZ)
     p.add_argument("--int8", action="store_true", help="also write an INT8 (QDQ) model, accuracy-gated")
     p.add_argument("--calib-data", help="dataset name or YAML for calibration and gates (default: the run's)")
-    p.add_argument("--calib-images", type=positive_int, default=300, help="calibration images from the train split")
+    p.add_argument("--calib-images", type=positive_int, default=CALIB_IMAGES, help="calibration images from the train split")
     p.add_argument("--calib-method", choices=("auto", "minmax", "entropy", "percentile"), default="auto",
                    help="auto: minmax, then percentile, then entropy until the accuracy gate passes")
     p.add_argument("--types", choices=("u8s8", "u8s7", "s8s8"), default="u8s8",

@@ -1,11 +1,15 @@
 """`leakyolo export`: FP32 ONNX (+ INT8) with gates and model cards, published atomically."""
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.provenance import sha256_file, write_json
+from leakyolo.base.defaults import IMGSZ
+from leakyolo.base.errors import UserError
+from leakyolo.base.provenance import sha256_file, write_json
+from leakyolo.detect.model_file import file_name
 
+from .calibration import DEFAULT_IMAGES, calibrate, sample_images
 from .card import card
 from .checkpoint import load_detector, resolve_weights
 from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
@@ -13,7 +17,6 @@ from .onnx_fp32 import export_fp32, ultralytics_export
 from .staging import staging as staging_folder
 
 PARITY_IMAGES = 4
-AUTO_METHODS = ("minmax", "percentile", "entropy")
 
 
 def log(message: str) -> None:
@@ -21,22 +24,107 @@ def log(message: str) -> None:
     print(f"export: {message}", file=sys.stderr, flush=True)
 
 
-def source_facts(weights: Path, record: dict) -> dict:
-    """Where the model came from."""
-    keep = ("model", "activation", "census", "params", "gflops@640", "dataset", "seed", "epochs", "imgsz")
-    return {"weights": str(weights), "weights_sha256": sha256_file(weights),
-            "run": {k: record[k] for k in keep if k in record}}
+@dataclass
+class Source:
+    """What is being exported: checkpoint, its run record, the loaded model, data for gates, file naming."""
+
+    weights: Path
+    record: dict
+    yolo: object
+    model: str  # the model's name (card)
+    name: str  # file name prefix
+    data: str
+    imgsz: int
+    raw: bool
+
+    def facts(self) -> dict:
+        """Where the model came from (model card)."""
+        keep = ("model", "activation", "census", "params", "gflops@640", "dataset", "seed", "epochs", "imgsz")
+        return {"weights": str(self.weights), "weights_sha256": sha256_file(self.weights),
+                "run": {k: self.record[k] for k in keep if k in self.record}}
+
+    def file(self, folder: Path, precision: str) -> Path:
+        """The path of one precision's file in folder."""
+        return folder / file_name(self.name, self.imgsz, self.raw, precision)
 
 
-def ultralytics_int8(weights: Path, imgsz: int, data: str, dest: Path) -> Path:
-    """INT8 ONNX the way a user would make it with Ultralytics itself (quantize=8, data=...)."""
-    return ultralytics_export(weights, dest, quantize=8, data=data, imgsz=imgsz, nms=False)
+def open_source(weights_or_run, imgsz: int, raw: bool, calib_data, name, need_data: bool) -> Source:
+    """Load the checkpoint and settle the dataset used for calibration and gates."""
+    from leakyolo.datasets import resolve_data
+
+    weights, record = resolve_weights(weights_or_run)
+    yolo = load_detector(weights, imgsz)
+    model = record.get("model") or name or weights.stem
+    data = calib_data or record.get("dataset", {}).get("yaml")
+    if data is None and need_data:
+        raise UserError("no dataset known for this checkpoint: pass --calib-data NAME|YAML (calibration and gates)")
+    return Source(weights, record, yolo, model, name or model, resolve_data(data) if data else None, imgsz, raw)
 
 
-def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None, calib_images: int = 300,
-           calib_method: str = "auto", types: str = "u8s8", out=None, raw: bool = False, max_drop: float = 1.5,
-           skip_gates: bool = False, with_ultralytics_int8: bool = False, exclude_head: bool = True,
-           name=None, seed: int = 0, int8_required: bool = True) -> list:
+def fp32_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
+    """(path, card, accuracy) of the FP32 export, parity-gated against PyTorch."""
+    log(f"{src.model}: FP32 ONNX at {src.imgsz} ({'raw' if src.raw else 'NMS-free end2end'} output)")
+    path = export_fp32(src.weights, src.imgsz, src.raw, src.file(staging, "fp32"))
+    check_onnx(path)
+    accuracy, gates = None, {"skipped": True}
+    if not skip_gates:
+        log("gate: FP32 parity with PyTorch")
+        parity = parity_gate(src.yolo, path, sample_images(src.data, PARITY_IMAGES), (src.imgsz,) * 2, src.raw)
+        gates = {"checker": "passed", "parity": parity}
+        log("accuracy: FP32 ONNX on the val split")
+        accuracy = onnx_map(path, src.data, src.imgsz)
+    return path, card(path, model=src.model, precision="fp32", source=src.facts(), gates=gates,
+                      accuracy=accuracy), accuracy
+
+
+def int8_file(src: Source, fp32: Path, fp32_acc, staging: Path, calib_images: int, calib_method: str, types: str,
+              exclude_head: bool, max_drop: float, seed: int, required: bool) -> tuple:
+    """(path, card) of the INT8 export, or (None, None) when no calibration passed and it is not required."""
+    from leakyolo.datasets import dataset_identity
+
+    dest = src.file(staging, "int8")
+    gated = fp32_acc is not None
+    result = calibrate(fp32, dest, sample_images(src.data, calib_images, seed), (src.imgsz,) * 2, calib_method,
+                       types, exclude_head, measure=(lambda p: onnx_map(p, src.data, src.imgsz)) if gated else None,
+                       gate=lambda acc: accuracy_gate(fp32_acc, acc, max_drop, dest.name), log=log)
+    if result.failure:
+        if required:
+            raise GateError(result.failure)
+        log(f"INT8 not published: {result.failure}")
+        return None, None
+    calibration = {**dataset_identity(src.data), "split": "train", "seed": seed,
+                   "preprocessing": "letterbox (leakyolo.detect.preprocess)"}
+    return dest, card(dest, model=src.model, precision="int8", source=src.facts(), quantization=result.settings,
+                      calibration=calibration, gates=result.gates, accuracy=result.accuracy)
+
+
+def ultralytics_int8_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
+    """(path, card) of INT8 made the way a user would with Ultralytics itself (quantize=8, data=...)."""
+    log("INT8 the Ultralytics way (quantize=8), for comparison")
+    path = ultralytics_export(src.weights, src.file(staging, "int8-ultralytics"), quantize=8, data=src.data,
+                              imgsz=src.imgsz, nms=False)
+    check_onnx(path)
+    return path, card(path, model=src.model, precision="int8", source=src.facts(),
+                      quantization={"tool": "ultralytics export(format='onnx', quantize=8)"},
+                      accuracy=None if skip_gates else onnx_map(path, src.data, src.imgsz))
+
+
+def publish(cards: dict, out: Path) -> list:
+    """Move each file and its card from staging into out; return the published paths."""
+    published = []
+    for path, facts in cards.items():
+        write_json(path.with_suffix(".json"), facts)
+        path.with_suffix(".json").replace(out / f"{path.stem}.json")
+        path.replace(out / path.name)
+        published.append(out / path.name)
+        log(f"wrote {out / path.name}")
+    return published
+
+
+def export(weights_or_run, imgsz: int = IMGSZ, int8: bool = False, calib_data=None,
+           calib_images: int = DEFAULT_IMAGES, calib_method: str = "auto", types: str = "u8s8", out=None,
+           raw: bool = False, max_drop: float = 1.5, skip_gates: bool = False, with_ultralytics_int8: bool = False,
+           exclude_head: bool = True, name=None, seed: int = 0, int8_required: bool = True) -> list:
     """Export a checkpoint; return the published ONNX paths (each with a .json model card beside it).
 
     Files are named NAME-IMGSZ[-raw]-{fp32,int8}.onnx, NAME defaulting to the run's model name.
@@ -44,79 +132,18 @@ def export(weights_or_run, imgsz: int = 320, int8: bool = False, calib_data=None
     An INT8 model that fails its gate is never written; with int8_required=False the FP32 model is
     still published (the pipeline uses this so one model's INT8 cannot stop a comparison).
     """
-    from leakyolo.datasets import calibration_images, dataset_identity, resolve_data
-
-    from .quantize import quantize
-
-    weights, record = resolve_weights(weights_or_run)
-    yolo = load_detector(weights, imgsz)
-    model_name = record.get("model") or name or weights.stem
-    data = calib_data or record.get("dataset", {}).get("yaml")
-    if data is None and (int8 or not skip_gates):
-        raise UserError("no dataset known for this checkpoint: pass --calib-data NAME|YAML (calibration and gates)")
-    data = resolve_data(data) if data else None
-    out = Path(out) if out else (weights.parent.parent / "onnx" if record else weights.parent)
+    src = open_source(weights_or_run, imgsz, raw, calib_data, name, need_data=int8 or not skip_gates)
+    out = Path(out) if out else (src.weights.parent.parent / "onnx" if src.record else src.weights.parent)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{name or model_name}-{imgsz}{'-raw' if raw else ''}"
-    size = (imgsz, imgsz)
-    source = source_facts(weights, record)
     with staging_folder(out) as staging:
-        log(f"{model_name}: FP32 ONNX at {imgsz} ({'raw' if raw else 'NMS-free end2end'} output)")
-        fp32 = export_fp32(weights, imgsz, raw, staging / f"{stem}-fp32.onnx")
-        check_onnx(fp32)
-        cards = {}
-        fp32_acc = None
-        if skip_gates:
-            gates = {"skipped": True}
-        else:
-            log("gate: FP32 parity with PyTorch")
-            gates = {"checker": "passed", "parity": parity_gate(yolo, fp32, calibration_images(data, PARITY_IMAGES),
-                                                                size, raw)}
-            log("accuracy: FP32 ONNX on the val split")
-            fp32_acc = onnx_map(fp32, data, imgsz)
-        cards[fp32] = card(fp32, model=model_name, precision="fp32", source=source, gates=gates, accuracy=fp32_acc)
+        fp32, fp32_card, fp32_acc = fp32_file(src, staging, skip_gates)
+        cards = {fp32: fp32_card}
         if int8:
-            calib = calibration_images(data, calib_images, seed)
-            q = staging / f"{stem}-int8.onnx"
-            methods = AUTO_METHODS if calib_method == "auto" else (calib_method,)
-            attempts = []
-            for i, method in enumerate(methods):
-                log(f"INT8: calibrating on {len(calib)} train images ({method}, {types})")
-                settings = quantize(fp32, q, calib, size, method, types, exclude_head)
-                check_onnx(q)
-                q_gates, q_acc = {"skipped": True}, None
-                if skip_gates:
-                    break
-                log("accuracy: INT8 ONNX on the val split")
-                q_acc = onnx_map(q, data, imgsz)
-                try:
-                    q_gates = {"checker": "passed", "accuracy": accuracy_gate(fp32_acc, q_acc, max_drop, q.name),
-                               "calibration_attempts": attempts}
-                    break
-                except GateError as e:
-                    attempts.append({"method": method, "mAP50-95": q_acc["mAP50-95"]})
-                    if i == len(methods) - 1:
-                        if int8_required:
-                            raise
-                        log(f"INT8 not published: {e}")
-                        q = None
-            if q is not None:
-                cards[q] = card(q, model=model_name, precision="int8", source=source, quantization=settings,
-                                calibration={**dataset_identity(data), "split": "train", "seed": seed,
-                                             "preprocessing": "letterbox (leakyolo.detect.preprocess)"},
-                                gates=q_gates, accuracy=q_acc)
+            path, facts = int8_file(src, fp32, fp32_acc, staging, calib_images, calib_method, types, exclude_head,
+                                    max_drop, seed, int8_required)
+            if path:
+                cards[path] = facts
         if with_ultralytics_int8:
-            log("INT8 the Ultralytics way (quantize=8), for comparison")
-            u = ultralytics_int8(weights, imgsz, data, staging / f"{stem}-int8-ultralytics.onnx")
-            check_onnx(u)
-            cards[u] = card(u, model=model_name, precision="int8", source=source,
-                            quantization={"tool": "ultralytics export(format='onnx', quantize=8)"},
-                            accuracy=None if skip_gates else onnx_map(u, data, imgsz))
-        published = []
-        for path, facts in cards.items():
-            write_json(path.with_suffix(".json"), facts)
-            path.with_suffix(".json").replace(out / f"{path.stem}.json")
-            path.replace(out / path.name)
-            published.append(out / path.name)
-            log(f"wrote {out / path.name}")
-        return published
+            path, facts = ultralytics_int8_file(src, staging, skip_gates)
+            cards[path] = facts
+        return publish(cards, out)

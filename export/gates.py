@@ -8,7 +8,7 @@ import numpy as np
 
 from leakyolo.detect.preprocess import preprocess
 from leakyolo.detect.session import OnnxModel
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 # FP32 ONNX vs PyTorch on the same letterboxed input, model-input pixels / score units. Graph
 # optimisations (Conv+BN folding, onnxslim) reorder float sums: observed differences are ~1e-4.

@@ -4,6 +4,8 @@ import copy
 import shutil
 from pathlib import Path
 
+from leakyolo.base.defaults import MAX_DET
+
 
 def ultralytics_export(weights: Path, dest: Path, **export_args) -> Path:
     """ONNX to dest through Ultralytics' exporter (format onnx, batch 1, CPU, static shapes).
@@ -42,7 +44,7 @@ def torch_reference(yolo, inputs: list, raw: bool) -> list:
     for m in model.modules():
         if isinstance(m, Detect):
             m.dynamic, m.export, m.format, m.xyxy, m.shape = False, True, "onnx", False, None
-            m.max_det = min(300, anchors)
+            m.max_det = min(MAX_DET, anchors)
         elif isinstance(m, C2f):
             m.forward = m.forward_split
     outputs = []

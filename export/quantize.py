@@ -1,16 +1,11 @@
 """Static INT8 quantization (QDQ) with ONNX Runtime, keeping the detection head's decode in float.
 
-Measured on this project's x86 CPU (AVX-512 VNNI, ../shared/notes/int8-onnxruntime.md): unsigned
-8-bit activations with signed per-channel weights (U8S8) is the fast path -- about 1.8x faster
-than FP32 -- while ONNX Runtime's default signed activations (S8S8) is slower than FP32. Putting
-the head's box/score concat through one int8 scale zeroes every score, so every node of the Detect
-module except its convolution branches (cv2/cv3/one2one_*) is excluded from quantization.
-
-On x86 CPUs without VNNI (AVX2 only), ONNX Runtime's u8 x s8 kernels add pairs of products in
-saturating 16-bit lanes (vpmaddubsw): measured there, digits mAP50-95 0.427 (u8s8) vs 0.438 (u8s7,
-7-bit weights, which cannot saturate) for a model at 0.439 in FP32. ARM and VNNI CPUs are exact
-with full 8-bit weights, so u8s8 stays the default and u8s7 is for AVX2-only targets (the
-pipeline, which reports on the CPU it runs on, picks by host_int8_types()).
+Unsigned 8-bit activations with signed per-channel weights (u8s8) is ONNX Runtime's fast path on ARM
+and x86 VNNI CPUs; signed activations (s8s8) ran slower than FP32 there. Every node of the Detect
+module outside its convolution branches (cv2/cv3/one2one_*) stays float: one int8 scale across the
+head's box/score concat zeroes every score. On x86 CPUs without VNNI (AVX2 only) ONNX Runtime's
+u8 x s8 kernels add pairs of products in saturating 16-bit lanes, so u8s7 (7-bit weights, which cannot
+saturate) is offered for them; host_int8_types() picks per CPU. Measurements: docs/int8.md.
 """
 
 import platform
@@ -24,7 +19,6 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from leakyolo.detect.model_file import head_prefix
 
-from .calib_reader import LetterboxDataReader
 
 METHODS = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
            "percentile": CalibrationMethod.Percentile}
@@ -43,7 +37,7 @@ def int8_types_for(machine: str, flags: set) -> str:
 
 def host_int8_types() -> str:
     """The INT8 types that are exact on this machine (see int8_types_for)."""
-    from leakyolo.compare.fingerprint import cpuinfo
+    from leakyolo.base.machine import cpuinfo
 
     return int8_types_for(platform.machine(), cpuinfo()["flags"])
 
@@ -57,9 +51,13 @@ def head_decode_nodes(model: onnx.ModelProto) -> list:
             if n.name.startswith(prefix) and not re.match(r"(one2one_)?cv\d", n.name[len(prefix):])]
 
 
-def quantize(fp32: Path, dest: Path, images: list, size: tuple, method: str = "minmax", types: str = "u8s8",
+def quantize(fp32: Path, dest: Path, reader_for, method: str = "minmax", types: str = "u8s8",
              exclude_head: bool = True) -> dict:
-    """Write an INT8 QDQ model to dest; return the settings used (for the model card)."""
+    """Write an INT8 QDQ model to dest; return the settings used (for the model card).
+
+    reader_for(input name) -> the CalibrationDataReader that feeds the calibration images
+    (calibration.LetterboxDataReader).
+    """
     model = onnx.load(str(fp32))
     excluded = head_decode_nodes(model) if exclude_head else []
     activation, weight, reduce_range = TYPES[types]
@@ -67,14 +65,14 @@ def quantize(fp32: Path, dest: Path, images: list, size: tuple, method: str = "m
         prepped = Path(tmp) / "prep.onnx"
         # Symbolic shape inference fails at the NMS-free head's TopK: skip it (ORT's own inference still runs).
         quant_pre_process(str(fp32), str(prepped), skip_symbolic_shape=True)
-        reader = LetterboxDataReader(images, model.graph.input[0].name, size)
+        reader = reader_for(model.graph.input[0].name)
         quantize_static(str(prepped), str(dest), reader, quant_format=QuantFormat.QDQ, per_channel=True,
                         reduce_range=reduce_range, activation_type=activation, weight_type=weight,
                         calibrate_method=METHODS[method], nodes_to_exclude=excluded)
     copy_metadata(model, dest)
     return {"format": "QDQ", "types": types, "activations": activation.name,
             "weights": weight.name + (" (7-bit)" if reduce_range else ""), "per_channel": True,
-            "calibration_method": method, "calibration_images": len(images), "nodes_kept_float": len(excluded)}
+            "calibration_method": method, "nodes_kept_float": len(excluded)}
 
 
 def copy_metadata(source: onnx.ModelProto, dest: Path) -> None:

@@ -1,6 +1,7 @@
 """`leakyolo models` and `leakyolo train`."""
 
-from leakyolo.argtypes import non_negative_int, positive_int
+from leakyolo.base.defaults import IMGSZ
+from leakyolo.base.argtypes import non_negative_int, positive_int
 
 from .registry import REGISTRY
 
@@ -8,13 +9,13 @@ from .registry import REGISTRY
 def register(sub) -> None:
     """Add the `models` and `train` commands."""
     m = sub.add_parser("models", help="list registered models with params, GFLOPs and activation census")
-    m.add_argument("--imgsz", type=positive_int, default=320, help="also report GFLOPs at this size (default 320)")
+    m.add_argument("--imgsz", type=positive_int, default=IMGSZ, help=f"also report GFLOPs at this size (default {IMGSZ})")
     m.set_defaults(func=run_models)
     t = sub.add_parser("train", help="train a registered model on the Ultralytics trainer")
     t.add_argument("--model", default="leakyolo-n", help=f"one of {', '.join(REGISTRY)} (default leakyolo-n)")
     t.add_argument("--data", default="trees", help="dataset name (trees, digits, shapes) or data YAML")
     t.add_argument("--epochs", type=positive_int, default=50)
-    t.add_argument("--imgsz", type=positive_int, default=320, help="a multiple of 32 (others are rounded up)")
+    t.add_argument("--imgsz", type=positive_int, default=IMGSZ, help="a multiple of 32 (others are rounded up)")
     t.add_argument("--batch", type=positive_int, default=16)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default="cpu", help="cpu, 0 (GPU) or 0,1 (multi-GPU DDP via Ultralytics)")
@@ -28,7 +29,7 @@ def register(sub) -> None:
 
 def run_models(args) -> None:
     """Print the model table."""
-    from leakyolo.offline import import_ultralytics
+    from leakyolo.base.offline import import_ultralytics
 
     import_ultralytics("listing models")
     from ultralytics import YOLO

@@ -9,9 +9,9 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.paths import cache_dir
-from leakyolo.provenance import atomic_write_bytes, sha256_file
+from leakyolo.base.errors import UserError
+from leakyolo.base.paths import cache_dir
+from leakyolo.base.provenance import atomic_write_bytes, sha256_file
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SLOPE = 0.1
@@ -46,7 +46,7 @@ def spec(name: str) -> ModelSpec:
 
 def _yaml():
     """PyYAML, which comes with the [train] extra (models are built on the training side)."""
-    from leakyolo.offline import import_ultralytics
+    from leakyolo.base.offline import import_ultralytics
 
     import_ultralytics("building models")
     import yaml

@@ -5,9 +5,10 @@ import sys
 import time
 from pathlib import Path
 
-from leakyolo.errors import UserError
-from leakyolo.offline import import_ultralytics
-from leakyolo.provenance import read_run_json, sha256_file, stamp, write_json
+from leakyolo.base.defaults import IMGSZ
+from leakyolo.base.errors import UserError
+from leakyolo.base.offline import import_ultralytics
+from leakyolo.base.provenance import read_run_json, sha256_file, stamp, write_json
 
 # Identical for every model: comparisons must not depend on Ultralytics' optimizer=auto, which
 # silently switches optimizer and learning rate with the run length.
@@ -39,7 +40,7 @@ def device_name(device) -> str:
     """The GPU's name, or the CPU model, that trained a run (run.json)."""
     import torch
 
-    from leakyolo.compare.fingerprint import cpuinfo
+    from leakyolo.base.machine import cpuinfo
 
     if getattr(device, "type", "") == "cuda":
         return torch.cuda.get_device_name(device)
@@ -75,7 +76,7 @@ def _checkpoint(resume) -> Path:
     return last
 
 
-def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int = 16, seed: int = 0,
+def train(model: str, data: str, epochs: int = 50, imgsz: int = IMGSZ, batch: int = 16, seed: int = 0,
           device: str = "cpu", project="runs/train", name=None, workers: int = 2, slope: float = 0.1,
           resume=None, callbacks=None, **extra) -> Path:
     """Train `model` (registered name) on `data` (dataset name or YAML); return the run folder.
@@ -84,36 +85,14 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
     `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint. `callbacks` maps
     Ultralytics callback events to extra functions (progress reporting, tests).
     """
-    from leakyolo.datasets import dataset_identity, resolve_data
-
-    from .registry import model_yaml, spec
-
     import_ultralytics("training")
-    import torch
-    from ultralytics import YOLO
-
     if resume:
-        last = _checkpoint(resume)
-        run_json = last.parent.parent / "run.json"
-        record = read_run_json(run_json) or {"model": str(last)}
-        yolo, args = YOLO(str(last)), {"resume": True}
+        yolo, args, record = resumed(resume)
     else:
-        spec(model)
-        yolo = YOLO(model_yaml(model, slope))
-        imgsz = stride_multiple(imgsz, int(max(yolo.model.stride)))
-        data = resolve_data(data, imgsz=imgsz)
-        record = {"model": model, "activation": f"LeakyReLU({slope})" if spec(model).leaky else "SiLU",
-                  "dataset": dataset_identity(data)}
-        args = dict(data=data, epochs=epochs, imgsz=imgsz, batch=batch, seed=seed, device=device,
-                    project=str(Path(project).resolve()), name=name or f"{model}-{Path(data).parent.name}",
-                    workers=workers, **{**TRAIN_SETTINGS, **extra})
-
-    def started_training(trainer) -> None:
-        use_all_cores(trainer)
-        record["torch_threads"] = torch.get_num_threads()  # Ultralytics' final validation resets it
-        write_json(Path(trainer.save_dir) / "run.json", {**record, "status": "training", **stamp()})
-
-    yolo.add_callback("on_pretrain_routine_start", started_training)
+        yolo, args, record = fresh(model, data, slope, imgsz, dict(
+            epochs=epochs, batch=batch, seed=seed, device=device, project=str(Path(project).resolve()), name=name,
+            workers=workers, **{**TRAIN_SETTINGS, **extra}))
+    yolo.add_callback("on_pretrain_routine_start", lambda trainer: started_training(trainer, record))
     for event, func in (callbacks or {}).items():
         yolo.add_callback(event, func)
     started = time.time()
@@ -125,11 +104,58 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
                 else "no checkpoint was saved yet")
         print(f"training interrupted; {hint}", file=sys.stderr)
         raise
-    trainer = yolo.trainer
+    record.update(finished_facts(yolo.trainer, time.time() - started))
+    save_dir = Path(yolo.trainer.save_dir)
+    write_json(save_dir / "run.json", record)
+    print(f"run: {save_dir}  mAP50 {record['metrics']['mAP50']:.3f}  mAP50-95 {record['metrics']['mAP50-95']:.3f}",
+          file=sys.stderr)
+    return save_dir
+
+
+def resumed(resume) -> tuple:
+    """(model, train args, run record) to continue an interrupted run."""
+    from ultralytics import YOLO
+
+    last = _checkpoint(resume)
+    record = read_run_json(last.parent.parent / "run.json") or {"model": str(last)}
+    return YOLO(str(last)), {"resume": True}, record
+
+
+def fresh(model: str, data: str, slope: float, imgsz: int, args: dict) -> tuple:
+    """(model, train args, run record) of a new run; imgsz rounded to the stride, data built / validated."""
+    from ultralytics import YOLO
+
+    from leakyolo.datasets import dataset_identity, resolve_data
+
+    from .registry import model_yaml, spec
+
+    leaky = spec(model).leaky
+    yolo = YOLO(model_yaml(model, slope))
+    imgsz = stride_multiple(imgsz, int(max(yolo.model.stride)))
+    data = resolve_data(data, imgsz=imgsz)
+    record = {"model": model, "activation": f"LeakyReLU({slope})" if leaky else "SiLU",
+              "dataset": dataset_identity(data)}
+    args["name"] = args["name"] or f"{model}-{Path(data).parent.name}"
+    return yolo, dict(data=data, imgsz=imgsz, **args), record
+
+
+def started_training(trainer, record: dict) -> None:
+    """Ultralytics' pretrain callback: use every core, write run.json with status "training"."""
+    import torch
+
+    use_all_cores(trainer)
+    record["torch_threads"] = torch.get_num_threads()  # Ultralytics' final validation resets it
+    write_json(Path(trainer.save_dir) / "run.json", {**record, "status": "training", **stamp()})
+
+
+def finished_facts(trainer, seconds: float) -> dict:
+    """What run.json records at the end of a training: model size, settings, device, time, mAP, weights."""
+    from ultralytics import YOLO
+
     t_args = vars(trainer.args)
     metrics = trainer.metrics or {}
     weights = trainer.best if Path(trainer.best).exists() else trainer.last
-    record.update({
+    return {
         "status": "done",
         **describe_model(YOLO(str(weights)), int(t_args["imgsz"])),
         **{k: t_args[k] for k in ("seed", "epochs", "imgsz", "batch")},
@@ -137,15 +163,10 @@ def train(model: str, data: str, epochs: int = 50, imgsz: int = 320, batch: int 
         "device_name": device_name(trainer.device),
         "optimizer": {k: t_args[k] for k in TRAIN_SETTINGS if k in t_args},
         "settings": {k: t_args[k] for k in ("mosaic", "close_mosaic", "warmup_epochs", "nbs", "workers", "patience")},
-        "wall_seconds": round(time.time() - started, 1),
+        "wall_seconds": round(seconds, 1),
         "metrics": {"mAP50": round(float(metrics.get("metrics/mAP50(B)", 0.0)), 5),
                     "mAP50-95": round(float(metrics.get("metrics/mAP50-95(B)", 0.0)), 5)},
         "weights": {"best": str(trainer.best), "best_sha256": sha256_file(weights) if weights == trainer.best else None,
                     "last": str(trainer.last)},
         **stamp(),
-    })
-    save_dir = Path(trainer.save_dir)
-    write_json(save_dir / "run.json", record)
-    print(f"run: {save_dir}  mAP50 {record['metrics']['mAP50']:.3f}  mAP50-95 {record['metrics']['mAP50-95']:.3f}",
-          file=sys.stderr)
-    return save_dir
+    }

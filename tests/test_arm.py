@@ -67,7 +67,7 @@ def test_arm_section_in_report(exported, learn_yaml, pipeline_out, tmp_path):
     from leakyolo.compare.arm import arm_check
     from leakyolo.compare.report import report
     from leakyolo.pipeline import first_val_image
-    from leakyolo.provenance import write_json
+    from leakyolo.base.provenance import write_json
 
     arm_json = write_json(tmp_path / "arm.json", arm_check([exported["int8"]], cores=("cortex-a76",),
                                                              image=first_val_image(learn_yaml), count=False))

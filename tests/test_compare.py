@@ -8,7 +8,7 @@ import pytest
 
 from leakyolo.compare import bench as bench_mod
 from leakyolo.compare.report import report
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 
 def test_bench_schema_and_fingerprint(exported):

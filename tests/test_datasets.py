@@ -6,10 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from leakyolo.datasets import build, calibration_images, resolve_data
+from leakyolo.datasets import build, resolve_data
+from leakyolo.export.calibration import sample_images as calibration_images
 from leakyolo.datasets import digits, trees, wheels
 from leakyolo.datasets.validate import validate_yaml
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 
 def test_tile_origins_cover_and_end_flush():

@@ -13,7 +13,7 @@ import pytest
 from leakyolo.detect import Detector
 from leakyolo.detect import cli as detect_cli
 from leakyolo.detect.sources import CaptureSource, open_source
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 
 class FakeCapture:

@@ -6,7 +6,7 @@ import onnx
 import pytest
 import torch
 
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 from leakyolo.export.export import export
 from leakyolo.export.gates import GateError, accuracy_gate
 from leakyolo.export.quantize import head_decode_nodes, int8_types_for
@@ -59,12 +59,13 @@ def test_u8s7_weights_use_7_bits(exported, learn_yaml, tmp_path):
     two products then sum to at most 2 x 255 x 64 = 32640, inside int16."""
     from onnx import numpy_helper
 
-    from leakyolo.datasets import calibration_images
+    from leakyolo.export.calibration import LetterboxDataReader, sample_images
     from leakyolo.export.quantize import quantize
 
     def weight_range(types):
         dest = tmp_path / f"{types}.onnx"
-        settings = quantize(exported["fp32"], dest, calibration_images(learn_yaml, 8, 0), (IMGSZ, IMGSZ), types=types)
+        settings = quantize(exported["fp32"], dest, lambda name: LetterboxDataReader(
+            sample_images(learn_yaml, 8, 0), name, (IMGSZ, IMGSZ)), types=types)
         graph = onnx.load(str(dest)).graph
         inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
         weights = [inits[n.input[0]] for n in graph.node if n.op_type == "DequantizeLinear"

@@ -56,7 +56,7 @@ def test_missing_train_extra_is_one_line():
 
 
 def test_offline_env_user_values_win(tmp_path):
-    code = ("import os; from leakyolo.offline import configure_env; c = configure_env();"
+    code = ("import os; from leakyolo.base.offline import configure_env; c = configure_env();"
             "print(os.environ['YOLO_OFFLINE'], os.environ['YOLO_AUTOINSTALL'], os.environ['YOLO_CONFIG_DIR']);"
             "print((c / 'Arial.ttf').is_file())")
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOLO_")}

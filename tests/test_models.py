@@ -8,7 +8,7 @@ import os
 import pytest
 
 from leakyolo.cli import main
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 from leakyolo.models import REGISTRY, model_yaml, spec
 from leakyolo.models.census import NON_PIECEWISE_LINEAR, census, params_and_gflops
 

@@ -56,7 +56,7 @@ def test_train_only_then_reuse_on_another_device(tmp_path, capsys, monkeypatch):
 
 
 def test_model_digest_is_the_yaml_hash():
-    from leakyolo.provenance import sha256_file
+    from leakyolo.base.provenance import sha256_file
 
     assert registry.model_digest("leakyolo-n") == sha256_file(registry.model_yaml("leakyolo-n"))
     assert len({registry.model_digest(m) for m in ("leakyolo-n", "leakyolo-s", "yolo26n", "yolo26n-leaky")}) == 4
@@ -91,7 +91,7 @@ def test_interrupted_training_resumes_in_pipeline(tmp_path, monkeypatch, capsys)
 
 
 def test_unknown_profile_and_model():
-    from leakyolo.errors import UserError
+    from leakyolo.base.errors import UserError
 
     with pytest.raises(UserError, match="unknown profile"):
         pipeline("medium")
@@ -103,7 +103,7 @@ def test_stage_lock_shared_out_folder(tmp_path):
     import subprocess
     import sys
 
-    from leakyolo.errors import UserError
+    from leakyolo.base.errors import UserError
     from leakyolo.stages import Stages, process_start
 
     st = Stages(tmp_path)
@@ -162,7 +162,7 @@ def test_jobs_start_the_longest_trainings_first():
 def test_jobs_failures_and_limits(tmp_path):
     import os
 
-    from leakyolo.errors import UserError
+    from leakyolo.base.errors import UserError
     from leakyolo.jobs import run_jobs
     from leakyolo.stages import Stages
 

@@ -14,7 +14,7 @@ import pytest
 from leakyolo.cli import main
 from leakyolo.detect import Detector
 from leakyolo.detect.sources import CaptureSource
-from leakyolo.errors import UserError
+from leakyolo.base.errors import UserError
 
 from test_detect import FakeCapture, cli, val_images
 

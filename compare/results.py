@@ -1,0 +1,190 @@
+"""Result files in, typed rows out: load bench / eval / arm JSON (checked), group their models into rows.
+
+A row is one model x precision x INT8 variant on one dataset; seeds (files of the same row) aggregate.
+"""
+
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from leakyolo.base.errors import UserError
+
+from .arm import SCHEMA as ARM_SCHEMA
+from .bench import SCHEMA as BENCH_SCHEMA
+from .evaluate import SCHEMA as EVAL_SCHEMA
+
+REQUIRED = {  # fields every record of a kind, and each of its model rows, must have
+    BENCH_SCHEMA: (("models", "machine"), ("file", "sha256", "card", "results")),
+    EVAL_SCHEMA: (("models", "data"), ("file", "sha256", "card", "mAP50-95", "mAP50")),
+    ARM_SCHEMA: (("models",), ("file", "sha256", "precision", "core", "parity")),
+}
+
+
+class RowKey(NamedTuple):
+    """What a row is: dataset, model, precision, INT8 variant ('' ours, 'ultralytics' its quantize=8)."""
+
+    dataset: str
+    model: str
+    precision: str
+    variant: str
+
+
+@dataclass
+class Row:
+    """Everything measured for one RowKey: latencies per (machine, threads) column, mAP per seed."""
+
+    card: dict = field(default_factory=dict)
+    lat: dict = field(default_factory=dict)  # column -> [p50 ms per file]
+    lat90: dict = field(default_factory=dict)  # column -> [p90 ms per file]
+    map: list = field(default_factory=list)  # mAP50-95 per file (seed)
+    map50: list = field(default_factory=list)
+    sources: set = field(default_factory=set)  # "result file:sha256 prefix"
+    giga_ops: float = None  # at the benchmarked input size
+    size_mb: float = None
+    imgsz: list = None
+
+
+@dataclass
+class Results:
+    """Loaded result files, each as (path, record)."""
+
+    benches: list
+    evals: list
+    arms: list
+
+    @property
+    def all(self) -> list:
+        return self.benches + self.evals + self.arms
+
+
+def check_fields(f: Path, record: dict, fields: tuple, row_fields: tuple) -> None:
+    """One line naming the file and the missing field, instead of a KeyError deep in the report."""
+    missing = [k for k in fields if k not in record]
+    models = record.get("models")
+    if not missing and (not isinstance(models, list) or not models):
+        missing = ["models (a non-empty list)"]
+    for i, row in enumerate([] if missing else models):
+        gone = [k for k in row_fields if not isinstance(row, dict) or k not in row]
+        if gone:
+            missing = [f"models[{i}].{k}" for k in gone]
+            break
+    if missing:
+        raise UserError(f"{f}: {record['schema']} record without {', '.join(missing)}; regenerate it with "
+                        f"leakyolo bench / eval / arm")
+
+
+def load_results(files: list) -> Results:
+    """The bench, eval and arm records of files, each checked for a known schema and its fields."""
+    found = {BENCH_SCHEMA: [], EVAL_SCHEMA: [], ARM_SCHEMA: []}
+    for f in map(Path, files):
+        try:
+            record = json.loads(f.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise UserError(f"{f}: not a readable JSON result ({type(e).__name__})") from None
+        schema = record.get("schema") if isinstance(record, dict) else None
+        if schema not in REQUIRED:
+            raise UserError(f"{f}: schema {schema!r} is not {BENCH_SCHEMA}, {EVAL_SCHEMA} or {ARM_SCHEMA}; "
+                            f"regenerate it with this version of leakyolo bench / eval / arm")
+        check_fields(f, record, *REQUIRED[schema])
+        found[schema].append((f, record))
+    results = Results(found[BENCH_SCHEMA], found[EVAL_SCHEMA], found[ARM_SCHEMA])
+    if not results.benches and not results.evals:
+        raise UserError("no results given: pass bench and/or eval JSON files")
+    check_common_models(results.benches)
+    return results
+
+
+def check_common_models(benches: list) -> None:
+    """Machines must share at least one model file (by sha256), else their numbers cannot be compared.
+    One machine's bench files (e.g. one per dataset) are pooled first."""
+    per_machine = {}
+    for _, r in benches:
+        per_machine.setdefault(r["machine"]["label"], set()).update(m["sha256"] for m in r["models"])
+    if len(per_machine) > 1 and not set.intersection(*per_machine.values()):
+        names = ", ".join(f"{f.name} ({r['machine']['label']})" for f, r in benches)
+        raise UserError(f"the machines in {names} benchmarked no common model file (sha256); nothing to compare")
+
+
+def variant(card: dict) -> str:
+    """How an INT8 file was made, when it matters (ours vs Ultralytics' quantize=8)."""
+    return "ultralytics" if "ultralytics" in (card.get("quantization") or "") else ""
+
+
+def row_key(card: dict, fallback: str) -> RowKey:
+    """Rows group files of the same model, precision, variant and dataset (seeds aggregate)."""
+    return RowKey(card.get("dataset") or "?", card.get("model") or fallback, card.get("precision") or "?",
+                  variant(card))
+
+
+def mean_spread(values: list):
+    """(mean, std or None) of the non-missing values."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
+
+
+def add_bench(rows: dict, columns: list, f: Path, record: dict) -> None:
+    """One bench file's latencies into rows; new (machine, threads) columns appended."""
+    machine = record["machine"]["label"]
+    for m in record["models"]:
+        row = rows.setdefault(row_key(m["card"], m["file"]), Row())
+        row.card = row.card or m["card"]
+        if m["card"].get("gflops@640") and m.get("imgsz"):  # FLOPs scale with the pixel count
+            row.giga_ops = m["card"]["gflops@640"] * m["imgsz"][0] * m["imgsz"][1] / 640**2
+        row.size_mb = (m["card"].get("size_bytes") or 0) / 2**20 or row.size_mb
+        row.imgsz = m.get("imgsz") or row.imgsz
+        row.sources.add(f"{f.name}:{m['sha256'][:12]}")
+        for threads, res in m["results"].items():
+            col = (machine, threads)
+            if col not in columns:
+                columns.append(col)
+            row.lat.setdefault(col, []).append(res["model_only"]["p50"])
+            row.lat90.setdefault(col, []).append(res["model_only"]["p90"])
+
+
+def add_eval(rows: dict, f: Path, record: dict) -> None:
+    """One eval file's mAP into rows."""
+    for m in record["models"]:
+        card = {**m["card"], "dataset": m["card"].get("dataset") or record["data"].get("name")}
+        row = rows.setdefault(row_key(card, m["file"]), Row())
+        row.card = row.card or card
+        row.map.append(m["mAP50-95"])
+        row.map50.append(m["mAP50"])
+        row.sources.add(f"{f.name}:{m['sha256'][:12]}")
+
+
+def collect(results: Results) -> tuple:
+    """({RowKey: Row}, [(machine, threads) columns], {column: int8 GEMM peak GOPS})."""
+    rows, columns = {}, []
+    for f, record in results.benches:
+        add_bench(rows, columns, f, record)
+    for f, record in results.evals:
+        add_eval(rows, f, record)
+    return rows, columns, best_rates(results.benches, "int8_peak_gops")
+
+
+def best_rates(benches: list, field_name: str) -> dict:
+    """{(machine, threads): GOPS} of a GEMM peak: the best rate any of a machine's bench files reached."""
+    peaks = {}
+    for _, record in benches:
+        for t, g in record.get(field_name, {}).items():
+            key = (record["machine"]["label"], t)
+            peaks[key] = max(g, peaks.get(key, 0.0))
+    return peaks
+
+
+def averages(rows: dict) -> dict:
+    """Per row: mean p50 per column, mean mAP50-95, how many files (seeds) it averages, input size."""
+    return {k: {"lat": {c: mean_spread(v)[0] for c, v in r.lat.items()}, "map": mean_spread(r.map)[0],
+                "seeds": len(r.map), "giga_ops": r.giga_ops, "imgsz": r.imgsz}
+            for k, r in rows.items()}
+
+
+def model_names(results: Results) -> dict:
+    """sha256 -> the model's display name (Ultralytics' quantize=8 INT8 marked)."""
+    return {m["sha256"]: (m["card"].get("model") or m["file"]) + (" (Ultralytics quantize=8)"
+                                                                  if variant(m["card"]) else "")
+            for _, r in results.benches + results.evals for m in r["models"]}

@@ -1,0 +1,139 @@
+"""The report's tables as text cells, and their Markdown / HTML renderings."""
+
+import html
+import re
+
+from .results import RowKey, mean_spread
+from .stats import achieved_gops
+from .targets import BASE as BASELINE
+
+
+def md(text) -> str:
+    """Text for a Markdown page or table cell: anything that would open an HTML tag, comment or entity is
+    escaped (a plain '<= 0.33x' stays readable), table pipes are kept in their cell."""
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", str(text))
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text).replace("|", "\\|")
+
+
+def fmt(value, spread=None, digits=3, scale=1.0) -> str:
+    """A number with optional ± spread; '—' when missing."""
+    if value is None:
+        return "—"
+    text = f"{value * scale:.{digits}f}"
+    return f"{text} ± {spread * scale:.{digits}f}" if spread is not None else text
+
+
+def int8_share(row, precision: str, p50, peak) -> str:
+    """Achieved int8 throughput (model ops / p50) and its share of the machine's int8 GEMM peak."""
+    if precision != "int8" or not (p50 and peak and row.giga_ops):
+        return "—"
+    achieved = achieved_gops(row.giga_ops, p50)
+    return f"{achieved:.0f} ({100 * achieved / float(peak):.0f}%)"
+
+
+def precision_label(key: RowKey) -> str:
+    return key.precision + (" (Ultralytics quantize=8)" if key.variant else "")
+
+
+def accuracy_cells(rows: dict, key: RowKey) -> list:
+    """mAP50-95, mAP50 (mean ± std over seeds) and the INT8 drop against the same model's FP32."""
+    row = rows[key]
+    map_mean, map_std = mean_spread(row.map)
+    fp32 = rows.get(key._replace(precision="fp32", variant=""))
+    fp32_mean = mean_spread(fp32.map)[0] if fp32 else None
+    drop = (fp32_mean - map_mean) * 100 if key.precision == "int8" and None not in (fp32_mean, map_mean) else None
+    return [fmt(map_mean, map_std), fmt(*mean_spread(row.map50)), fmt(drop, digits=2)]
+
+
+def latency_cells(row, base, col, precision: str, peak) -> list:
+    """p50 / p90, speedup vs the baseline, int8 GOPS share, for one (machine, threads) column."""
+    p50, p50_std = mean_spread(row.lat.get(col, []))
+    p90 = mean_spread(row.lat90.get(col, []))[0]
+    base_p50 = mean_spread(base.lat.get(col, []))[0] if base else None
+    return [f"{fmt(p50, p50_std, 2)} / {fmt(p90, digits=2)}" if p50 else "—",
+            f"{base_p50 / p50:.2f}x" if p50 and base_p50 else "—", int8_share(row, precision, p50, peak)]
+
+
+def table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
+    """(header, body rows) of one dataset's comparison table, as text cells."""
+    base = rows.get(RowKey(dataset, *BASELINE))
+    header = ["model", "activation", "precision", "params (M)", "GFLOPs@640", "file MB", "mAP50-95", "mAP50",
+              "INT8 mAP drop (pts)"]
+    for machine, threads in columns:
+        header += [f"p50 / p90 ms [{machine}, {threads} thr]", f"speedup vs YOLO26n FP32 [{machine}, {threads} thr]",
+                   f"int8 GOPS (% of GEMM peak) [{machine}, {threads} thr]"]
+    body = []
+    for key in sorted(k for k in rows if k.dataset == dataset):
+        row, card = rows[key], rows[key].card
+        cells = [key.model, card.get("activation") or "—", precision_label(key),
+                 fmt(card.get("params"), digits=2, scale=1e-6) if card.get("params") else "—",
+                 fmt(card.get("gflops@640"), digits=2), fmt(row.size_mb, digits=1), *accuracy_cells(rows, key)]
+        for col in columns:
+            cells += latency_cells(row, base, col, key.precision, peaks.get(col))
+        body.append(cells)
+    return header, body
+
+
+def arm_table(arms: list, names: dict) -> tuple:
+    """Emulated-ARM parity and instructions per inference, with the ratio to YOLO26n FP32 per core."""
+    rows = [r for _, record in arms for r in record["models"]]
+    base = {r["core"]: r.get("instructions_per_inference") for r in rows
+            if names.get(r["sha256"]) == BASELINE[0] and r["precision"] == "fp32"}
+    header = ["model", "precision", "emulated core", "parity (max abs diff)", "instructions / inference (M)",
+              "spread", "vs YOLO26n FP32"]
+    body = []
+    for r in rows:
+        n = r.get("instructions_per_inference")
+        ratio = f"{n / base[r['core']]:.2f}x" if n and base.get(r["core"]) else "—"
+        spread = f"{r['instructions_spread']:.2%}" if "instructions_spread" in r else "—"
+        body.append([names.get(r["sha256"], r["file"]), r["precision"], r["core"],
+                     f"{'ok' if r['parity']['ok'] else 'FAIL'} ({r['parity']['max_abs_diff']:.2g})",
+                     f"{n / 1e6:.1f}" if n else "—", spread, ratio])
+    return header, body
+
+
+def markdown_table(header: list, body: list) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(map(md, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(md, r)) + " |" for r in body]
+    return "\n".join(lines)
+
+
+def html_cell(text: str) -> str:
+    """Escaped text; Markdown **bold** (the targets' "no") becomes <strong>."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
+
+
+def html_table(header: list, body: list) -> str:
+    """An HTML table."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    rows = "".join("<tr>" + "".join(f"<td>{html_cell(c)}</td>" for c in r) + "</tr>" for r in body)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def gemm_peaks_text(peaks: dict, fp32: dict) -> str:
+    """The int8 GEMM peaks and, where measured, their ratio to the fp32 GEMM peak on the same machine."""
+    if not peaks:
+        return "not measured"
+    return "; ".join(f"{m}, {t} thr: {g:.0f} GOPS" + (f", {g / fp32[m, t]:.1f}x its fp32 GEMM peak of "
+                                                      f"{fp32[m, t]:.0f} GFLOPS" if fp32.get((m, t)) else "")
+                     for (m, t), g in peaks.items())
+
+
+def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machines: dict, benches: list,
+            targets: tuple) -> str:
+    """The headline tables (mAP, and latency on the first machine) and the targets, with machine and date."""
+    label = columns[0][0] if columns else None
+    m = machines.get(label)
+    machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
+    measured = max((r.get("created", "")[:10] for _, r in benches), default="") or "unknown date"
+    lines = [f"**{md(title)}**{f' ({md(note)})' if note else ''}. Latency measured on {md(machine)}, {measured}.", ""]
+    for dataset in sorted({k.dataset for k in rows}):
+        header, body = table(rows, columns, peaks, dataset)
+        picked = [i for i, h in enumerate(header) if h in ("model", "precision", "mAP50-95", "mAP50")
+                  or (f"[{label}, " in h and "GOPS" not in h)]
+        short = [header[i].replace(f" [{label}, ", ", ").rstrip("]") for i in picked]
+        lines += [f"{md(dataset)}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
+    if targets[1]:
+        lines += ["Targets:", "", markdown_table(*targets), ""]
+    return "\n".join(lines)

@@ -1,0 +1,8 @@
+"""Defaults that several parts of LeakYOLO share, each named once."""
+
+IMGSZ = 320  # training / export input size when none is given
+CALIB_IMAGES = 300  # train images per INT8 calibration (Ultralytics recommends 300+)
+CONF = 0.25  # score threshold of `detect`, Detector and the INT8 parity rows
+IOU = 0.7  # NMS IoU for raw-output models: Ultralytics' predict default
+MAX_DET = 300  # detections kept per image (the NMS-free head's TopK, raw-output NMS)
+PRODUCT, BASELINE = "leakyolo-n", "yolo26n"  # the comparison: our nano model against Ultralytics' YOLO26n

@@ -1,0 +1,97 @@
+"""INT8 calibration, all of it: which images (a seeded sample of the train split), how they reach ONNX
+Runtime's quantizer (the exact inference letterbox), and which calibration method is kept (in `auto`
+mode MinMax, then Percentile, then Entropy, until the INT8 accuracy gate passes)."""
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from onnxruntime.quantization import CalibrationDataReader
+
+from leakyolo.base.defaults import CALIB_IMAGES as DEFAULT_IMAGES
+from leakyolo.base.errors import UserError
+from leakyolo.datasets.registry import resolve_data
+from leakyolo.datasets.validate import images_of
+from leakyolo.detect.preprocess import preprocess
+
+AUTO_METHODS = ("minmax", "percentile", "entropy")
+METHOD_CHOICES = ("auto", *AUTO_METHODS)
+
+
+def sample_images(data: str, n: int = DEFAULT_IMAGES, seed: int = 0) -> list:
+    """A deterministic sample of up to n train-split image paths of a dataset name or YAML."""
+    images = images_of(resolve_data(data), "train")
+    rng = np.random.default_rng(seed)
+    pick = sorted(rng.choice(len(images), size=min(n, len(images)), replace=False))
+    return [images[i] for i in pick]
+
+
+class LetterboxDataReader(CalibrationDataReader):
+    """Feeds calibration images to ONNX Runtime's quantizer, one letterboxed tensor at a time, with a
+    progress count on stderr (each calibration pass reads every image)."""
+
+    def __init__(self, images: list, input_name: str, size: tuple, progress: bool = True):
+        if not images:
+            raise UserError("calibration data has no images; pass --calib-data with a non-empty train split")
+        self.images, self.input_name, self.size, self.progress = list(images), input_name, size, progress
+        self.index = 0
+
+    def get_next(self):
+        """The next {input_name: tensor}, or None when done."""
+        if self.index >= len(self.images):
+            return None
+        path = self.images[self.index]
+        self.index += 1
+        if self.progress and (self.index % 50 == 0 or self.index == len(self.images)):
+            print(f"export: calibration image {self.index}/{len(self.images)}", file=sys.stderr, flush=True)
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise UserError(f"{path}: calibration image cannot be read; remove or replace it")
+        return {self.input_name: preprocess(image, self.size)[0]}
+
+    def rewind(self):
+        """Start again from the first image (used by multi-pass calibrators)."""
+        self.index = 0
+
+
+@dataclass
+class Calibrated:
+    """The outcome of calibrate(): the INT8 file (None if no method passed), its settings, gates, mAP."""
+
+    path: Path = None
+    settings: dict = field(default_factory=dict)
+    gates: dict = field(default_factory=lambda: {"skipped": True})
+    accuracy: dict = None
+    failure: str = ""
+
+
+def calibrate(fp32: Path, dest: Path, images: list, size: tuple, method: str, types: str, exclude_head: bool,
+              measure=None, gate=None, log=print) -> Calibrated:
+    """Quantize fp32 to dest with each method in turn (`auto`: AUTO_METHODS) until `gate(accuracy)` passes.
+
+    measure(path) -> accuracy dict and gate(accuracy) -> gate dict (raising GateError) are the export's
+    accuracy check; without them the first method's file is kept ungated.
+    """
+    from .gates import GateError, check_onnx
+    from .quantize import quantize
+
+    attempts, result = [], Calibrated()
+    for method in AUTO_METHODS if method == "auto" else (method,):
+        log(f"INT8: calibrating on {len(images)} train images ({method}, {types})")
+        settings = quantize(fp32, dest, lambda name: LetterboxDataReader(images, name, size), method, types,
+                            exclude_head)
+        result.settings = {**settings, "calibration_images": len(images)}
+        check_onnx(dest)
+        if measure is None:
+            return Calibrated(dest, result.settings)
+        log("accuracy: INT8 ONNX on the val split")
+        accuracy = measure(dest)
+        try:
+            return Calibrated(dest, result.settings, {"checker": "passed", "accuracy": gate(accuracy),
+                                                      "calibration_attempts": attempts}, accuracy)
+        except GateError as e:
+            attempts.append({"method": method, "mAP50-95": accuracy["mAP50-95"]})
+            result.failure = str(e)
+    return result

@@ -1,0 +1,104 @@
+"""The import graph, read from the source (function-level imports included): layers only point down,
+no cycles, and the edge side (`detect`, `leakyolo bench`) reaches no torch-side code."""
+
+import ast
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Each layer may import itself and the layers before it. app: the `leakyolo` CLI and the pipeline.
+LAYERS = ["base", "detect", "datasets", "models", "export", "compare", "app"]
+TORCH_SIDE = {"torch", "torchvision", "ultralytics", "onnx", "onnxslim", "yaml", "matplotlib"}
+EDGE_ENTRIES = ["leakyolo.detect.cli", "leakyolo.compare.bench"]
+
+
+def modules() -> dict:
+    """leakyolo module name -> source file, from pyproject's package folders."""
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {}
+    for package in cfg["packages"]:
+        folder = ROOT / cfg["package-dir"].get(package, Path(cfg["package-dir"]["leakyolo"], *package.split(".")[1:]))
+        for f in sorted(folder.glob("*.py")):
+            found[package if f.stem == "__init__" else f"{package}.{f.stem}"] = f
+    return found
+
+
+MODULES = modules()
+
+
+def imports_of(name: str) -> set:
+    """Absolute names of everything a module imports, anywhere in it."""
+    f = MODULES[name]
+    package = name if f.stem == "__init__" else name.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(f.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            submodules = {f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in MODULES}
+            out |= submodules
+            if len(submodules) < len(node.names):  # names defined in the module itself
+                out.add(module)
+    return out
+
+
+GRAPH = {name: {i for i in imports_of(name) if i in MODULES} for name in MODULES}
+EXTERNAL = {name: {i.split(".")[0] for i in imports_of(name) if not i.startswith("leakyolo")} for name in MODULES}
+
+
+def layer(name: str) -> str:
+    part = name.split(".")[1] if "." in name else "app"
+    return part if part in LAYERS else "app"
+
+
+def closure(start: str) -> set:
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += GRAPH[name]
+    return seen
+
+
+def test_layers_only_point_down():
+    up = [(a, b) for a, deps in GRAPH.items() for b in deps
+          if b != "leakyolo" and LAYERS.index(layer(b)) > LAYERS.index(layer(a))]
+    assert not up, up
+
+
+def test_no_import_cycles():
+    cycles = [(a, b) for a in GRAPH for b in GRAPH[a]
+              if a != b and b != "leakyolo" and a in closure(b) and layer(a) != "app"]
+    assert not cycles, cycles
+
+
+def test_base_imports_nothing_else_of_leakyolo():
+    for name in (n for n in MODULES if layer(n) == "base"):
+        assert {layer(d) for d in GRAPH[name] if d != "leakyolo"} <= {"base"}, name
+
+
+def test_edge_side_reaches_no_torch_side_code():
+    for entry in EDGE_ENTRIES:
+        reached = closure(entry)
+        assert not {n for n in reached if layer(n) not in ("base", "detect")} - {
+            "leakyolo.compare.bench", "leakyolo.compare.peak", "leakyolo.compare.stats", "leakyolo"}, entry
+        assert "leakyolo.cli" not in reached and "leakyolo.base.offline" not in reached, entry
+        heavy = {n: EXTERNAL[n] & TORCH_SIDE for n in reached if EXTERNAL[n] & TORCH_SIDE}
+        assert not heavy, (entry, heavy)
+
+
+def test_bench_runs_on_the_base_install(exported, tmp_path):
+    """`leakyolo bench` with the torch-side packages made unimportable: the CLI parser and bench load."""
+    blocked = "; ".join(f"sys.modules[{m!r}] = None" for m in sorted(TORCH_SIDE))
+    code = (f"import sys; {blocked}\nfrom leakyolo.cli import main\n"
+            f"sys.exit(main(['bench', {str(exported['int8'])!r}, '--runs', '2', '--warmup', '0', '--out', "
+            f"{str(tmp_path / 'b.json')!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "b.json").is_file()
