@@ -20,8 +20,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnx
-from onnx import numpy_helper
 
 from leakyolo.base.defaults import CONF as DEFAULT_CONF
 from leakyolo.detect.model_file import head_prefix, input_size, is_end2end
@@ -108,6 +106,9 @@ def guest_run(root: Path, core: str, model: Path, x_file: Path, out: Path, runs:
 
 def head_output_step(model_path: Path) -> float:
     """One quantisation step at the head's outputs: the largest scale of a DequantizeLinear in the head."""
+    import onnx
+    from onnx import numpy_helper
+
     model = onnx.load(str(model_path))
     inits = {i.name: i for i in model.graph.initializer}
     prefix = head_prefix(n.name for n in model.graph.node)
@@ -140,6 +141,8 @@ def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -
 
 def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = True) -> dict:
     """Emulated parity and instruction counts for each model on each core."""
+    import onnx
+
     root = ensure_userland()
     plugin = build_plugin(cache_dir("arm")) if count else None
     rows = []

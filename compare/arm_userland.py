@@ -21,6 +21,7 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_dir
 
 PACKAGES = ("python3.11-minimal", "libpython3.11-stdlib", "libstdc++6")
+VENV_PACKAGES = (*PACKAGES, "python3.11-venv")  # + venv and the pip / setuptools wheels, as on Raspberry Pi OS
 PLATFORMS = ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
 READY = ".leakyolo-userland"
 
@@ -136,6 +137,20 @@ def build_plugin(base: Path) -> Path:
     return plugin
 
 
+def python_root(root: Path, packages=PACKAGES) -> Path:
+    """A fresh folder holding Debian arm64's python3.11 and whatever else `packages` names (the debs
+    are cached; every cached deb is unpacked, so a root may hold more than it asked for)."""
+    base = cache_dir("arm")
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    cmd = apt(base / "apt", "arm64")
+    run([*cmd, "update"], "apt-get update (arm64)")
+    run([*cmd, "install", "--download-only", *packages], "apt-get download of arm64 python3.11")
+    unpack_debs(sorted((base / "apt" / "archives").glob("*.deb")), root)
+    (root / "proc").mkdir(exist_ok=True)
+    return root
+
+
 def ensure_userland() -> Path:
     """The aarch64 root folder, built on first use (about a minute) and cached."""
     qemu_binary()
@@ -145,14 +160,8 @@ def ensure_userland() -> Path:
     if (root / READY).is_file() and (root / READY).read_text() == stamp:
         return root
     log(f"building an aarch64 userland in {root} (Debian arm64 python3.11, onnxruntime {stamp.split()[0]})")
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    cmd = apt(base / "apt", "arm64")
-    run([*cmd, "update"], "apt-get update (arm64)")
-    run([*cmd, "install", "--download-only", *PACKAGES], "apt-get download of arm64 python3.11")
-    unpack_debs(sorted((base / "apt" / "archives").glob("*.deb")), root)
+    python_root(root, PACKAGES)
     install_wheels(root, base / "wheels")
-    (root / "proc").mkdir(exist_ok=True)
     (root / READY).write_text(stamp)
     os.sync()
     return root

@@ -14,6 +14,7 @@ def register(sub) -> None:
     b.add_argument("--runs", type=positive_int, default=200, help="timed runs per model (default 200)")
     b.add_argument("--image", type=Path, help="a real image for the end-to-end timing (default: fixed random frame)")
     b.add_argument("--label", help="machine label in reports (default: arch + CPU model)")
+    b.add_argument("--no-peak", action="store_true", help="skip measuring the int8 / fp32 GEMM peaks")
     b.add_argument("--out", type=output_file, default=Path("results/bench.json"))
     b.set_defaults(func=run_bench)
     e = sub.add_parser("eval", help="mAP of ONNX models on a dataset's val split (one evaluator for all)")
@@ -44,7 +45,8 @@ def run_bench(args) -> None:
     """Benchmark and save."""
     from .bench import bench, save
 
-    print(save(bench(args.models, args.threads, args.warmup, args.runs, args.image, args.label), args.out))
+    print(save(bench(args.models, args.threads, args.warmup, args.runs, args.image, args.label, peaks=not args.no_peak),
+               args.out))
 
 
 def run_eval(args) -> None:

@@ -1,6 +1,7 @@
 """The report's figures (PNG bytes), drawn from the typed rows with matplotlib."""
 
 import io
+import sys
 
 from .results import mean_spread
 
@@ -71,7 +72,11 @@ def plots(rows: dict, columns: list, datasets: list) -> dict:
     """{file name: PNG bytes} of the report's figures (none without latency columns)."""
     if not columns:
         return {}
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print("report: no figures: they need matplotlib (pip install 'leakyolo[train]')", file=sys.stderr)
+        return {}
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
