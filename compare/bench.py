@@ -10,6 +10,7 @@ the cores of the next model's run, and one that never spins makes 2 threads bare
 import resource
 import sys
 import time
+from typing import Optional, Sequence, Union
 from pathlib import Path
 
 import cv2
@@ -93,8 +94,9 @@ def result_of(times: dict) -> dict:
                              for k in times["splits"][0]}}
 
 
-def bench(models: list, threads=(1,), warmup: int = 20, runs: int = 200, image=None, label=None,
-          progress=True, peaks: bool = True) -> dict:
+def bench(models: list, threads: Sequence[int] = (1,), warmup: int = 20, runs: int = 200,
+          image: Optional[Union[str, Path]] = None, label: Optional[str] = None, progress: bool = True,
+          peaks: bool = True) -> dict:
     """Benchmark every model at every thread count; return the result record.
 
     peaks=False skips the GEMM peak measurement (seconds on a board, minutes under emulation); the

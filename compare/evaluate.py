@@ -1,6 +1,7 @@
 """`leakyolo eval`: mAP of ONNX models through one evaluator (Ultralytics' validator, ONNX backend)."""
 
 import sys
+from typing import Optional
 from pathlib import Path
 
 from leakyolo.base.errors import UserError
@@ -11,7 +12,7 @@ from .bench import card_summary
 SCHEMA = "leakyolo.eval/1"
 
 
-def evaluate(models: list, data: str, imgsz=None) -> dict:
+def evaluate(models: list, data: str, imgsz: Optional[int] = None) -> dict:
     """mAP50, mAP50-95 and per-class AP for each ONNX file on the same val split."""
     from leakyolo.datasets import dataset_identity, resolve_data
     from leakyolo.detect.model_file import input_size, read_card

@@ -7,6 +7,7 @@ import html
 import json
 import os
 from pathlib import Path
+from typing import Optional, Union
 
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
@@ -113,7 +114,8 @@ def splice_readme(readme, around: tuple, brief: str, report_md: Path) -> None:
                                f"ARM, figures, machine, sources, commands): [{link}]({link}).{around[1]}".encode())
 
 
-def report(files: list, out, title: str = "LeakYOLO comparison", note: str = "", readme=None) -> Path:
+def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison", note: str = "",
+           readme: Optional[Union[str, Path]] = None) -> Path:
     """Write report.md, summary.md, report.html, the plots and the merged inputs into out; return report.md.
 
     readme: also put summary.md, with a link to report.md, between that README's report markers.

@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from . import __version__
+from .base.argtypes import show_defaults
 from .base.errors import run
 
 
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (data_cli, models_cli, export_cli, compare_cli):
         module.register(sub)
     add_pipeline(sub)
+    show_defaults(parser)
     return parser
 
 

@@ -241,7 +241,7 @@ def train_one(p: Plan, ds: str, model: str, seed: int) -> Path:
 
 def export_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path) -> list:
     """The export stage of one trained model: FP32 + INT8 (+ Ultralytics' INT8 for YOLO26n); the files."""
-    from leakyolo.export.export import export
+    from leakyolo.export.exporter import export
 
     cfg, baseline = p.cfg, model == BASELINE_MODEL
     weights = run_dir / "weights" / "best.pt"

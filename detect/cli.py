@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from leakyolo.base.argtypes import fraction, int_list, flat, non_negative_int, output_file, positive_int
+from leakyolo.base.argtypes import HelpFormatter, flat, fraction, int_list, non_negative_int, output_file, positive_int
 from leakyolo.base.defaults import CONF, IOU
 from leakyolo.base.errors import UserError
 from leakyolo.base.errors import run as run_command
+
+from .session import DEVICES, providers_for
 
 
 DEFAULT_MODEL_GLOB = "runs/pipeline/**/onnx/leakyolo-n-*-int8.onnx"
@@ -36,15 +38,18 @@ def json_target(text: str):
 def build_parser() -> argparse.ArgumentParser:
     """Options of `detect`."""
     p = argparse.ArgumentParser(prog="detect", description="Run a LeakYOLO / YOLO ONNX detector (ONNX Runtime only)",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     p.add_argument("--source", required=True,
-                   help="camera, camera:N, N, a video file, an image, a folder, a glob, or an rtsp/http URL")
+                   help="camera, camera:N, N (USB / V4L2), picam, picam:N (Raspberry Pi CSI camera via picamera2), "
+                        "a video file, an image, a folder, a glob, or an rtsp/http URL")
     p.add_argument("--model", type=Path, help="ONNX detector (default: the main job's LeakYOLO-n INT8)")
     p.add_argument("--conf", type=fraction, default=CONF, help="score threshold, 0-1")
     p.add_argument("--iou", type=fraction, default=IOU, help="NMS IoU, 0-1 (raw-output models only)")
     p.add_argument("--classes", type=int_list, nargs="+", help="keep only these class ids: 0,2 or 0 2")
     p.add_argument("--imgsz", type=positive_int, help="input size (default: from the model)")
     p.add_argument("--threads", type=positive_int, help="ONNX Runtime intra-op threads (default: all cores)")
+    p.add_argument("--device", default="cpu", choices=sorted(DEVICES),
+                   help="ONNX Runtime execution provider (needs the matching onnxruntime build, e.g. onnxruntime-gpu)")
     p.add_argument("--show", action="store_true", help="show a window (q / Esc quits)")
     p.add_argument("--save", type=Path, help="annotated video (.mp4/.avi/.mkv) or a folder for annotated images")
     p.add_argument("--json", type=json_target, help="JSON lines, one per frame: a file path, or - for stdout")
@@ -155,7 +160,7 @@ def conclude(args, stats: Stats, skipped: int, stopped) -> int:
     return stats.frames
 
 
-def run(args, capture_factory=None) -> int:
+def run(args, capture_factory=None, camera_class=None) -> int:
     """The detection loop; returns the number of frames processed.
 
     Ctrl-C, SIGTERM and SIGHUP finalise the outputs (what was written is published), then propagate.
@@ -169,8 +174,9 @@ def run(args, capture_factory=None) -> int:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our own one-line errors instead
     model = args.model or default_model()
     detector = Detector(model, conf=args.conf, iou=args.iou, classes=flat(args.classes), imgsz=args.imgsz,
-                        threads=args.threads)
-    source = open_source(args.source, capture_factory or cv2.VideoCapture, reconnects=args.reconnects)
+                        threads=args.threads, providers=providers_for(args.device))
+    source = open_source(args.source, capture_factory or cv2.VideoCapture, reconnects=args.reconnects,
+                         camera_class=camera_class)
     check_outputs(args, model, source.inputs)
     show = args.show and display_available()
     if args.show and not show:

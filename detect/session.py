@@ -8,6 +8,14 @@ import onnxruntime as ort
 
 from leakyolo.base.errors import UserError
 
+DEVICES = {  # --device -> ONNX Runtime execution provider
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "tensorrt": "TensorrtExecutionProvider",
+    "openvino": "OpenVINOExecutionProvider",
+    "coreml": "CoreMLExecutionProvider",
+    "dml": "DmlExecutionProvider",
+}
 GRAPH_OPT = {
     "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
     "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
@@ -28,6 +36,19 @@ def session_options(threads=None, graph_opt: str = "all", spin_after_run: bool =
         opts.add_session_config_entry("session.force_spinning_stop", "1")
     opts.log_severity_level = 3
     return opts
+
+
+def providers_for(device: str) -> list:
+    """The providers for a --device name (falling back to the CPU for ops the device lacks), or a one-line
+    error naming what this ONNX Runtime build offers."""
+    if device not in DEVICES:
+        raise UserError(f"--device {device}: choose one of {', '.join(sorted(DEVICES))}")
+    wanted, available = DEVICES[device], ort.get_available_providers()
+    if wanted not in available:
+        names = [k for k, v in DEVICES.items() if v in available]
+        raise UserError(f"--device {device}: this ONNX Runtime ({ort.__version__}) has no {wanted}; it offers "
+                        f"{', '.join(names) or ', '.join(available)} (for CUDA install onnxruntime-gpu)")
+    return [wanted] + (["CPUExecutionProvider"] if wanted != "CPUExecutionProvider" else [])
 
 
 class OnnxModel:

@@ -96,10 +96,16 @@ class CaptureSource:
         self.cap.release()
 
 
-def open_source(spec: str, capture_factory=cv2.VideoCapture, reconnects: int = 5, backoff_s: float = 0.5):
-    """Open a source from its command-line form."""
+def open_source(spec: str, capture_factory=cv2.VideoCapture, reconnects: int = 5, backoff_s: float = 0.5,
+                camera_class=None):
+    """Open a source from its command-line form (camera_class: picamera2.Picamera2 or a stand-in)."""
     spec = str(spec).strip()
     live = dict(capture_factory=capture_factory, reconnects=reconnects, backoff_s=backoff_s)
+    picam = re.fullmatch(r"picam(?::(\d+))?", spec)
+    if picam:
+        from .picam import PicamSource
+
+        return PicamSource(int(picam.group(1) or 0), camera_class)
     camera = re.fullmatch(r"camera(?::(\d+))?|(\d+)", spec)
     if camera:
         return CaptureSource(int(camera.group(1) or camera.group(2) or 0), "camera", **live)

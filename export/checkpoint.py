@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from leakyolo.base.defaults import IMGSZ
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import read_run_json
 from leakyolo.base.offline import import_ultralytics
@@ -21,8 +22,17 @@ def resolve_weights(weights_or_run) -> tuple:
     return path, read_run_json(path.parent.parent / "run.json")
 
 
-def load_detector(weights: Path, imgsz: int):
-    """An Ultralytics YOLO detection model from a checkpoint, with one-line errors."""
+def training_size(yolo) -> int:
+    """The input size a checkpoint was trained at (Ultralytics keeps its train args), else the default."""
+    size = (getattr(yolo, "ckpt", None) or {}).get("train_args", {}).get("imgsz")
+    return int(max(size) if isinstance(size, (list, tuple)) else size) if size else IMGSZ
+
+
+def load_detector(weights: Path, imgsz=None) -> tuple:
+    """(Ultralytics YOLO detection model, input size) from a checkpoint, with one-line errors.
+
+    imgsz None: the size the checkpoint was trained at.
+    """
     import_ultralytics("export")
     from ultralytics import YOLO
 
@@ -34,8 +44,9 @@ def load_detector(weights: Path, imgsz: int):
         raise UserError(f"{weights}: not a loadable checkpoint ({type(e).__name__}); retrain or pick another file") from None
     if yolo.task != "detect":
         raise UserError(f"{weights} is a {yolo.task} checkpoint; leakyolo exports detection models only")
+    imgsz = imgsz or training_size(yolo)
     stride = int(max(yolo.model.stride))
     if imgsz % stride:
         raise UserError(f"--imgsz {imgsz} is not a multiple of the model stride {stride}; "
                         f"use {max(stride, imgsz // stride * stride)} or {(imgsz // stride + 1) * stride}")
-    return yolo
+    return yolo, imgsz

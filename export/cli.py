@@ -1,7 +1,7 @@
 """`leakyolo export`."""
 
 
-from leakyolo.base.defaults import CALIB_IMAGES, IMGSZ
+from leakyolo.base.defaults import CALIB_IMAGES
 from leakyolo.base.argtypes import non_negative_float, output_folder, positive_int
 
 
@@ -12,7 +12,7 @@ def register(sub) -> None:
                                    "cards. Loading a .pt checkpoint runs its pickled code, as torch and Ultralytics "
                                    "do: export only checkpoints you trust. detect, bench and eval read ONNX only.")
     p.add_argument("weights", help="a training run folder or a .pt checkpoint (one you trust: loading runs its pickle)")
-    p.add_argument("--imgsz", type=positive_int, default=IMGSZ)
+    p.add_argument("--imgsz", type=positive_int, help="input size (default: the size the checkpoint was trained at)")
     p.add_argument("--int8", action="store_true", help="also write an INT8 (QDQ) model, accuracy-gated")
     p.add_argument("--calib-data", help="dataset name or YAML for calibration and gates (default: the run's)")
     p.add_argument("--calib-images", type=positive_int, default=CALIB_IMAGES, help="calibration images from the train split")
@@ -32,7 +32,7 @@ def register(sub) -> None:
 
 def run(args) -> None:
     """Export and print the files written."""
-    from .export import export
+    from .exporter import export
 
     for path in export(args.weights, imgsz=args.imgsz, int8=args.int8, calib_data=args.calib_data,
                        calib_images=args.calib_images, calib_method=args.calib_method, types=args.types,

@@ -1,6 +1,7 @@
 """`leakyolo models` and `leakyolo train`."""
 
 from leakyolo.base.defaults import IMGSZ
+from leakyolo.base.errors import UserError
 from leakyolo.base.argtypes import non_negative_int, positive_int
 
 from .registry import REGISTRY
@@ -9,11 +10,17 @@ from .registry import REGISTRY
 def register(sub) -> None:
     """Add the `models` and `train` commands."""
     m = sub.add_parser("models", help="list registered models with params, GFLOPs and activation census")
-    m.add_argument("--imgsz", type=positive_int, default=IMGSZ, help=f"also report GFLOPs at this size (default {IMGSZ})")
+    m.add_argument("--imgsz", type=positive_int, default=IMGSZ, help="also report GFLOPs at this size")
     m.set_defaults(func=run_models)
-    t = sub.add_parser("train", help="train a registered model on the Ultralytics trainer")
-    t.add_argument("--model", default="leakyolo-n", help=f"one of {', '.join(REGISTRY)} (default leakyolo-n)")
-    t.add_argument("--data", default="trees", help="dataset name (trees, digits, shapes) or data YAML")
+    t = sub.add_parser("train", help="train a detector on the Ultralytics trainer",
+                       description="Train a registered model, a model YAML or a .pt checkpoint (fine-tuned from its "
+                                   "weights) with LeakYOLO's fixed SGD settings; KEY=VALUE arguments pass any other "
+                                   "Ultralytics training argument through (checked by Ultralytics' config checker), "
+                                   "e.g. lr0=0.005 mosaic=0.5 patience=20.")
+    t.add_argument("hyperparameters", nargs="*", metavar="KEY=VALUE", help="Ultralytics training arguments")
+    t.add_argument("--model", default="leakyolo-n",
+                   help=f"a registered model ({', '.join(REGISTRY)}), a model YAML, or a .pt you trust")
+    t.add_argument("--data", help="dataset name (trees, digits, shapes) or data YAML (required unless --resume)")
     t.add_argument("--epochs", type=positive_int, default=50)
     t.add_argument("--imgsz", type=positive_int, default=IMGSZ, help="a multiple of 32 (others are rounded up)")
     t.add_argument("--batch", type=positive_int, default=16)
@@ -22,7 +29,7 @@ def register(sub) -> None:
     t.add_argument("--workers", type=non_negative_int, default=2, help="dataloader workers")
     t.add_argument("--slope", type=float, default=0.1, help="Leaky ReLU negative slope (Leaky models)")
     t.add_argument("--project", default="runs/train", help="parent folder of run folders")
-    t.add_argument("--name", help="run folder name (default MODEL-DATASET)")
+    t.add_argument("--name", help="run folder name (default: MODEL-DATAFOLDER, e.g. leakyolo-n-trees-imgsz320)")
     t.add_argument("--resume", help="continue an interrupted run: its folder or weights/last.pt")
     t.set_defaults(func=run_train)
 
@@ -48,8 +55,11 @@ def run_models(args) -> None:
 
 def run_train(args) -> None:
     """Train and print the run folder."""
-    from .train import train
+    from .train import hyperparameters, train
 
+    if not (args.data or args.resume):
+        raise UserError("train needs --data: a dataset name (trees, digits, shapes) or a data YAML")
+    extra = hyperparameters(args.hyperparameters) if args.hyperparameters else {}
     print(train(args.model, args.data, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, seed=args.seed,
                 device=args.device, project=args.project, name=args.name, workers=args.workers,
-                slope=args.slope, resume=args.resume))
+                slope=args.slope, resume=args.resume, **extra))

@@ -4,6 +4,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Optional, Union
 
 from leakyolo.base.defaults import IMGSZ
 from leakyolo.base.errors import UserError
@@ -76,9 +77,10 @@ def _checkpoint(resume) -> Path:
     return last
 
 
-def train(model: str, data: str, epochs: int = 50, imgsz: int = IMGSZ, batch: int = 16, seed: int = 0,
-          device: str = "cpu", project="runs/train", name=None, workers: int = 2, slope: float = 0.1,
-          resume=None, callbacks=None, **extra) -> Path:
+def train(model: str, data: Optional[str], epochs: int = 50, imgsz: int = IMGSZ, batch: int = 16, seed: int = 0,
+          device: str = "cpu", project: Union[str, Path] = "runs/train", name: Optional[str] = None,
+          workers: int = 2, slope: float = 0.1, resume: Optional[Union[str, Path]] = None,
+          callbacks: Optional[dict] = None, **extra) -> Path:
     """Train `model` (registered name) on `data` (dataset name or YAML); return the run folder.
 
     run.json is written when training starts (status "training") and completed at the end; with
@@ -121,21 +123,68 @@ def resumed(resume) -> tuple:
     return YOLO(str(last)), {"resume": True}, record
 
 
-def fresh(model: str, data: str, slope: float, imgsz: int, args: dict) -> tuple:
-    """(model, train args, run record) of a new run; imgsz rounded to the stride, data built / validated."""
+MODEL_FILES = (".yaml", ".yml", ".pt")
+RESERVED = ("data", "model", "epochs", "imgsz", "batch", "seed", "device", "workers", "project", "name", "resume")
+
+
+def build_model(model: str, slope: float) -> tuple:
+    """(YOLO model, record facts) from a registered name, a model YAML or a .pt (fine-tuned from its weights;
+    loading a .pt runs its pickle: use checkpoints you trust)."""
     from ultralytics import YOLO
 
+    from .census import census
+    from .registry import REGISTRY, model_yaml, spec
+
+    path = Path(model)
+    if path.suffix not in MODEL_FILES:
+        spec(model)  # a one-line error listing the registered names
+        return YOLO(model_yaml(model, slope)), {"model": model,
+                                                "activation": f"LeakyReLU({slope})" if spec(model).leaky else "SiLU"}
+    if not path.is_file():
+        raise UserError(f"model {model} not found: give a registered name ({', '.join(REGISTRY)}), a model YAML "
+                        f"or a .pt checkpoint")
+    try:
+        yolo = YOLO(str(path))
+    except Exception as e:  # Ultralytics and torch raise many types for bad YAMLs and checkpoints
+        raise UserError(f"{model}: not a loadable model ({type(e).__name__}: {str(e).strip()[:120]})") from None
+    if yolo.task != "detect":
+        raise UserError(f"{model} is a {yolo.task} model; leakyolo trains detection models")
+    kinds = census(yolo.model)["total"]
+    return yolo, {"model": path.stem, "activation": ", ".join(k for k in kinds) or "none",
+                  "model_source": {"path": str(path.resolve()), "sha256": sha256_file(path)}}
+
+
+def hyperparameters(pairs: list) -> dict:
+    """KEY=VALUE Ultralytics training arguments, checked by Ultralytics' own config checker."""
+    import_ultralytics("training")
+    from ultralytics.cfg import DEFAULT_CFG_DICT, check_cfg, check_dict_alignment, smart_value
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"'{pair}': give Ultralytics hyperparameters as KEY=VALUE, e.g. lr0=0.005 mosaic=0.5")
+        out[key.strip()] = smart_value(value.strip())
+    taken = [k for k in out if k in RESERVED]
+    if taken:
+        raise UserError(f"{taken[0]}=...: use the --{taken[0]} option of leakyolo train instead")
+    try:
+        check_dict_alignment(DEFAULT_CFG_DICT, out)
+        check_cfg(out)
+    except (SyntaxError, TypeError, ValueError) as e:
+        raise UserError(f"hyperparameter {str(e).strip().splitlines()[0]}") from None
+    return out
+
+
+def fresh(model: str, data: str, slope: float, imgsz: int, args: dict) -> tuple:
+    """(model, train args, run record) of a new run; imgsz rounded to the stride, data built / validated."""
     from leakyolo.datasets import dataset_identity, resolve_data
 
-    from .registry import model_yaml, spec
-
-    leaky = spec(model).leaky
-    yolo = YOLO(model_yaml(model, slope))
+    yolo, record = build_model(model, slope)
     imgsz = stride_multiple(imgsz, int(max(yolo.model.stride)))
     data = resolve_data(data, imgsz=imgsz)
-    record = {"model": model, "activation": f"LeakyReLU({slope})" if leaky else "SiLU",
-              "dataset": dataset_identity(data)}
-    args["name"] = args["name"] or f"{model}-{Path(data).parent.name}"
+    record["dataset"] = dataset_identity(data)
+    args["name"] = args["name"] or f"{record['model']}-{Path(data).parent.name}"
     return yolo, dict(data=data, imgsz=imgsz, **args), record
 
 

@@ -43,7 +43,7 @@ def trained_run(tmp_path_factory, learn_yaml):
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory, trained_run):
     """FP32 (end2end), INT8 (end2end) and FP32 raw ONNX files of the trained model."""
-    from leakyolo.export.export import export
+    from leakyolo.export.exporter import export
 
     out = tmp_path_factory.mktemp("onnx")
     fp32, int8 = export(trained_run, imgsz=IMGSZ, int8=True, calib_images=64, out=out)

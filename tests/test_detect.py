@@ -46,11 +46,11 @@ def val_images(learn_yaml):
     return sorted((learn_yaml.parent / "images" / "val").glob("*.jpg"))
 
 
-def cli(argv, capture=None):
+def cli(argv, capture=None, camera=None):
     """Run the detect CLI in-process; returns (exit code, frames)."""
     args = detect_cli.build_parser().parse_args(argv)
     try:
-        return 0, detect_cli.run(args, capture_factory=capture)
+        return 0, detect_cli.run(args, capture_factory=capture, camera_class=camera)
     except UserError as e:
         return 2, str(e)
 
@@ -149,6 +149,57 @@ def test_camera_and_stream_sources_via_injected_capture(exported):
         assert cli(["--source", source, "--model", model, "--max-frames", "3"], lambda t: FakeCapture(4)) == (0, 3)
     src = open_source("camera:3", lambda t: FakeCapture(1))
     assert src.kind == "camera" and src.target == 3 and src.fps == 25
+
+
+class FakePicamera2:
+    """Stands in for picamera2.Picamera2 (a CSI camera on a Pi): one camera, index 0."""
+
+    def __init__(self, index):
+        if index != 0:
+            raise IndexError("list index out of range")
+        self.started, self.main = False, None
+
+    def create_video_configuration(self, main):
+        self.main = main
+        return {"main": main}
+
+    def configure(self, config):
+        assert config["main"]["format"] == "RGB888"  # [B, G, R] in memory, as OpenCV expects
+
+    def start(self):
+        self.started = True
+
+    def capture_array(self, stream="main"):
+        assert self.started
+        w, h = self.main["size"]
+        return np.full((h, w, 3), 90, dtype=np.uint8)
+
+    def stop(self):
+        self.started = False
+
+    def close(self):
+        pass
+
+
+def test_picam_source(exported, monkeypatch):
+    model = str(exported["int8"])
+    assert cli(["--source", "picam", "--model", model, "--max-frames", "3"], camera=FakePicamera2) == (0, 3)
+    code, message = cli(["--source", "picam:1", "--model", model], camera=FakePicamera2)
+    assert code == 2 and "no Raspberry Pi camera at picam:1" in message
+    monkeypatch.setitem(sys.modules, "picamera2", None)  # not installed (as on any non-Pi machine)
+    code, message = cli(["--source", "picam", "--model", model])
+    assert code == 2 and "needs picamera2" in message and "python3-picamera2" in message
+
+
+def test_device_maps_to_providers_that_exist(exported):
+    import onnxruntime as ort
+
+    model = str(exported["int8"])
+    assert cli(["--source", "camera", "--model", model, "--device", "cpu", "--reconnects", "0"],
+               lambda t: FakeCapture(2)) == (0, 2)
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        code, message = cli(["--source", "camera", "--model", model, "--device", "cuda"])
+        assert code == 2 and "has no CUDAExecutionProvider" in message and "onnxruntime-gpu" in message
 
 
 def test_no_camera_and_unsupported_url(exported):

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from leakyolo.base.errors import UserError
-from leakyolo.export.export import export
+from leakyolo.export.exporter import export
 from leakyolo.export.gates import GateError, accuracy_gate
 from leakyolo.export.quantize import head_decode_nodes, int8_types_for
 

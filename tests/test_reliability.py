@@ -147,7 +147,7 @@ def test_eval_refuses_a_size_the_file_cannot_take(exported, learn_yaml, tmp_path
 def test_export_cleans_stale_staging_and_keeps_scratch_inside(trained_run, tmp_path, monkeypatch):
     import tempfile
 
-    from leakyolo.export import export as export_mod
+    from leakyolo.export import exporter as export_mod
     from leakyolo.export import quantize as quantize_mod
 
     out = tmp_path / "onnx"

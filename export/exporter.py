@@ -3,8 +3,8 @@
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional, Union
 
-from leakyolo.base.defaults import IMGSZ
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import sha256_file, write_json
 from leakyolo.detect.model_file import file_name
@@ -53,7 +53,7 @@ def open_source(weights_or_run, imgsz: int, raw: bool, calib_data, name, need_da
     from leakyolo.datasets import resolve_data
 
     weights, record = resolve_weights(weights_or_run)
-    yolo = load_detector(weights, imgsz)
+    yolo, imgsz = load_detector(weights, imgsz)
     model = record.get("model") or name or weights.stem
     data = calib_data or record.get("dataset", {}).get("yaml")
     if data is None and need_data:
@@ -121,13 +121,15 @@ def publish(cards: dict, out: Path) -> list:
     return published
 
 
-def export(weights_or_run, imgsz: int = IMGSZ, int8: bool = False, calib_data=None,
-           calib_images: int = DEFAULT_IMAGES, calib_method: str = "auto", types: str = "u8s8", out=None,
-           raw: bool = False, max_drop: float = 1.5, skip_gates: bool = False, with_ultralytics_int8: bool = False,
-           exclude_head: bool = True, name=None, seed: int = 0, int8_required: bool = True) -> list:
+def export(weights_or_run: Union[str, Path], imgsz: Optional[int] = None, int8: bool = False,
+           calib_data: Optional[str] = None, calib_images: int = DEFAULT_IMAGES, calib_method: str = "auto",
+           types: str = "u8s8", out: Optional[Union[str, Path]] = None, raw: bool = False, max_drop: float = 1.5,
+           skip_gates: bool = False, with_ultralytics_int8: bool = False, exclude_head: bool = True,
+           name: Optional[str] = None, seed: int = 0, int8_required: bool = True) -> list:
     """Export a checkpoint; return the published ONNX paths (each with a .json model card beside it).
 
-    Files are named NAME-IMGSZ[-raw]-{fp32,int8}.onnx, NAME defaulting to the run's model name.
+    Files are named NAME-IMGSZ[-raw]-{fp32,int8}.onnx, NAME defaulting to the run's model name; imgsz
+    defaults to the size the checkpoint was trained at.
     calib_method "auto" tries MinMax, then Percentile, then Entropy until the accuracy gate passes.
     An INT8 model that fails its gate is never written; with int8_required=False the FP32 model is
     still published (the pipeline uses this so one model's INT8 cannot stop a comparison).
