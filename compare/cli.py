@@ -38,6 +38,8 @@ def register(sub) -> None:
     r.add_argument("--note", default="", help="a banner under the title (e.g. the training budget)")
     r.add_argument("--readme", type=Path, help="also write the headline tables between this README's "
                                                  "'<!-- leakyolo report: begin/end -->' lines")
+    r.add_argument("--relative-to", type=Path, help="run folder that paths in the report are relative to "
+                                                     "(default: the folder above the first result file's folder)")
     r.set_defaults(func=run_report)
 
 
@@ -79,4 +81,4 @@ def run_report(args) -> None:
     """Render the report."""
     from .report import report
 
-    print(report(args.results, args.out, args.title, args.note, args.readme))
+    print(report(args.results, args.out, args.title, args.note, args.readme, args.relative_to))

@@ -1,71 +1,97 @@
-"""The report's figures (PNG bytes), drawn from the typed rows with matplotlib."""
+"""The report's figures (PNG bytes), one set per dataset, drawn from the typed rows with matplotlib.
+
+Each figure is titled with its dataset, machine, thread count and units; where a row has several seeds
+the error bars are their standard deviation. No figure averages across datasets.
+"""
 
 import io
 import sys
 
 from .results import mean_spread
 
+MARKERS = "osD^v<>pPX*h"
+
 
 def label(key) -> str:
-    """A point's label: model, precision, and 'U' for Ultralytics' own INT8."""
-    return f"{key.model} {key.precision}{' U' if key.variant else ''}"
+    """A row's legend entry: model and precision; Ultralytics' own quantize=8 INT8 said in words."""
+    return f"{key.model} {key.precision}{' (Ultralytics INT8)' if key.variant else ''}"
 
 
 def pareto(points: list) -> list:
     """The (latency, mAP) points no faster point beats in accuracy, fastest first."""
     front, best = [], -1.0
-    for lat, acc, _ in sorted(points):
+    for lat, acc in sorted(points):
         if acc > best:
             front.append((lat, acc))
             best = acc
     return front
 
 
-def latency_vs_map(ax, rows: dict, col: tuple, datasets: list) -> None:
-    """Each row's model-only p50 against its mAP50-95, with each dataset's Pareto front."""
-    for dataset in datasets:
-        points = [(mean_spread(r.lat.get(col, []))[0], mean_spread(r.map)[0], label(k))
-                  for k, r in rows.items() if k.dataset == dataset]
-        points = [p for p in points if p[0] and p[1] is not None]
-        for lat, acc, name in points:
-            ax.scatter(lat, acc)
-            ax.annotate(name, (lat, acc), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        front = pareto(points)
-        if front:
-            ax.plot(*zip(*front), "--", lw=1, label=f"Pareto front ({dataset})")
-    ax.set_xlabel(f"model-only p50 latency, ms [{col[0]}, {col[1]} thr]")
-    ax.set_ylabel("mAP50-95")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
+def latency_vs_map(ax, rows: dict, col: tuple, dataset: str) -> None:
+    """One dataset: each row's model-only p50 against its mAP50-95 (± std over seeds), Pareto front dashed."""
+    points = []
+    for i, (key, row) in enumerate(sorted((k, r) for k, r in rows.items() if k.dataset == dataset)):
+        lat, lat_std = mean_spread(row.lat.get(col, []))
+        acc, acc_std = mean_spread(row.map)
+        if lat and acc is not None:
+            ax.errorbar(lat, acc, xerr=lat_std, yerr=acc_std, fmt=MARKERS[i % len(MARKERS)], capsize=3,
+                        label=label(key))
+            points.append((lat, acc))
+    if len(points) > 1:
+        ax.plot(*zip(*pareto(points)), "--", color="gray", lw=1, label="Pareto front")
+    ax.set_title(f"{dataset}: accuracy vs latency\n{col[0]}, {col[1]} thread(s)", fontsize=9)
+    ax.set_xlabel("model-only p50 latency (ms)")
+    ax.set_ylabel("mAP50-95 (val)")
+    ax.legend(fontsize=7, loc="best")
 
 
-def latency_per_model(ax, rows: dict, columns: list) -> None:
-    """Bars: each model x precision's p50 at every (machine, threads) column."""
-    names = sorted({(k.model, k.precision, k.variant) for k in rows})
+def latency_per_model(ax, rows: dict, columns: list, dataset: str) -> None:
+    """One dataset: bars of each model x precision's p50 (± std over seeds) at every column."""
+    keys = sorted(k for k in rows if k.dataset == dataset)
     width = 0.8 / max(len(columns), 1)
-    for j, c in enumerate(columns):
-        values = [mean_spread([v for k, r in rows.items() if (k.model, k.precision, k.variant) == n
-                               for v in r.lat.get(c, [])])[0] or 0 for n in names]
-        ax.bar([i + j * width for i in range(len(names))], values, width, label=f"{c[0]}, {c[1]} thr")
-    ax.set_xticks([i + width * (len(columns) - 1) / 2 for i in range(len(names))])
-    ax.set_xticklabels([f"{n[0]}\n{n[1]}{' U' if n[2] else ''}" for n in names], fontsize=7)
-    ax.set_ylabel("model-only p50 latency, ms")
+    for j, col in enumerate(columns):
+        stats = [mean_spread(rows[k].lat.get(col, [])) for k in keys]
+        ax.bar([i + j * width for i in range(len(keys))], [m or 0 for m, _ in stats], width,
+               yerr=[s or 0 for _, s in stats], capsize=2, label=f"{col[0]}, {col[1]} thread(s)")
+    ax.set_xticks([i + width * (len(columns) - 1) / 2 for i in range(len(keys))])
+    ax.set_xticklabels([label(k).replace(" ", "\n", 1) for k in keys], fontsize=7)
+    ax.set_title(f"{dataset}: model-only latency per model", fontsize=9)
+    ax.set_ylabel("p50 latency (ms)")
     ax.legend(fontsize=7)
 
 
-def int8_speedup(ax, rows: dict, col: tuple) -> None:
-    """Bars: each model's INT8 (ours) speedup over its own FP32."""
-    models = sorted({k.model for k in rows})
-    speedups = []
-    for name in models:
-        fp32 = mean_spread([v for k, r in rows.items() if (k.model, k.precision) == (name, "fp32")
-                            for v in r.lat.get(col, [])])[0]
-        int8 = mean_spread([v for k, r in rows.items() if (k.model, k.precision, k.variant) == (name, "int8", "")
-                            for v in r.lat.get(col, [])])[0]
-        speedups.append(fp32 / int8 if fp32 and int8 else 0)
-    ax.bar(models, speedups)
+def int8_speedup(ax, rows: dict, columns: list, dataset: str) -> None:
+    """One dataset: each model's INT8 (ours) speedup over its own FP32, per column."""
+    models = sorted({k.model for k in rows if k.dataset == dataset})
+    width = 0.8 / max(len(columns), 1)
+    for j, col in enumerate(columns):
+        speedups = []
+        for name in models:
+            fp32 = next((mean_spread(r.lat.get(col, []))[0] for k, r in rows.items()
+                         if (k.dataset, k.model, k.precision, k.variant) == (dataset, name, "fp32", "")), None)
+            int8 = next((mean_spread(r.lat.get(col, []))[0] for k, r in rows.items()
+                         if (k.dataset, k.model, k.precision, k.variant) == (dataset, name, "int8", "")), None)
+            speedups.append(fp32 / int8 if fp32 and int8 else 0)
+        ax.bar([i + j * width for i in range(len(models))], speedups, width, label=f"{col[0]}, {col[1]} thread(s)")
+    ax.set_xticks([i + width * (len(columns) - 1) / 2 for i in range(len(models))])
+    ax.set_xticklabels(models, fontsize=8)
     ax.axhline(1.0, color="gray", lw=1)
-    ax.set_ylabel(f"INT8 speedup over own FP32 [{col[0]}, {col[1]} thr]")
+    ax.set_title(f"{dataset}: INT8 speedup over the same model's FP32", fontsize=9)
+    ax.set_ylabel("FP32 p50 / INT8 p50 (x)")
+    ax.legend(fontsize=7)
+
+
+def figure_specs(rows: dict, columns: list, datasets: list) -> dict:
+    """{file name: (figure size, draw(ax))} for every figure of the report."""
+    specs = {}
+    for dataset in datasets:
+        for col in columns:
+            specs[f"latency_vs_map-{dataset}-{col[1]}thr.png"] = (
+                (6.5, 4.6), lambda ax, d=dataset, c=col: latency_vs_map(ax, rows, c, d))
+        specs[f"latency_per_model-{dataset}.png"] = ((7.5, 4.4), lambda ax, d=dataset: latency_per_model(
+            ax, rows, columns, d))
+        specs[f"int8_speedup-{dataset}.png"] = ((6.5, 4.0), lambda ax, d=dataset: int8_speedup(ax, rows, columns, d))
+    return specs
 
 
 def plots(rows: dict, columns: list, datasets: list) -> dict:
@@ -77,15 +103,11 @@ def plots(rows: dict, columns: list, datasets: list) -> dict:
     except ImportError:
         print("report: no figures: they need matplotlib (pip install 'leakyolo[train]')", file=sys.stderr)
         return {}
-
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    drawers = {"latency_vs_map.png": ((6.5, 4.2), lambda ax: latency_vs_map(ax, rows, columns[0], datasets)),
-               "latency_per_model.png": ((7.5, 4.2), lambda ax: latency_per_model(ax, rows, columns)),
-               "int8_speedup.png": ((6.5, 3.8), lambda ax: int8_speedup(ax, rows, columns[0]))}
     out = {}
-    for name, (size, draw) in drawers.items():
+    for name, (size, draw) in figure_specs(rows, columns, datasets).items():
         fig, ax = plt.subplots(figsize=size)
         draw(ax)
         buf = io.BytesIO()

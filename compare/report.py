@@ -6,10 +6,12 @@ import base64
 import html
 import json
 import os
+import re
 from pathlib import Path
 from typing import Optional, Union
 
 from leakyolo.base.errors import UserError
+from leakyolo.base.paths import cache_dir
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
 from .plots import plots
@@ -35,6 +37,34 @@ METHOD_TEXT = ("Latency: model-only (ONNX Runtime session.run on a letterboxed i
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
          "img{max-width:48%;margin:4px}")
+
+
+ABS_PATH = re.compile(r"(?<![\w.:/~$])/(?:[^\s\"'/:,;()]+/)*[^\s\"'/:,;()]+")
+MACHINE_FIELDS = ("cpu", "arch", "cores", "isa", "os", "python", "numpy", "onnxruntime")
+
+
+def portable(path: str, base: Path) -> str:
+    """An absolute path of the building machine, made portable: relative to base (the run folder), to the
+    LeakYOLO cache or to home; anything else keeps only its last two parts."""
+    p = Path(path)
+    for root, prefix in ((base, ""), (cache_dir(), "$LEAKYOLO_CACHE/"), (Path.home(), "~/")):
+        try:
+            rel = p.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        return prefix + rel if prefix or rel != "." else "."
+    return ".../" + "/".join(p.parts[-2:])
+
+
+def scrub(obj, base: Path):
+    """obj with every absolute path in its strings made portable (records, commands)."""
+    if isinstance(obj, dict):
+        return {k: scrub(v, base) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [scrub(v, base) for v in obj]
+    if isinstance(obj, str):
+        return ABS_PATH.sub(lambda m: portable(m.group(0), base), obj)
+    return obj
 
 
 class Page:
@@ -73,25 +103,24 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
     page.paragraph(METHOD_TEXT.format(peaks=gemm_peaks_text(peaks, best_rates(results.benches, "fp32_peak_gops"))))
 
 
-def add_appendix(page: Page, results, rows: dict, images: dict) -> None:
-    """Figures, machines, sources, commands and (HTML only) the raw result records."""
+def add_appendix(page: Page, results, rows: dict, images: dict, base: Path) -> None:
+    """Figures, machines, sources, commands and (HTML only) the raw result records; paths made portable."""
     machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
-    commands = [f"{f.name}: {r.get('command')}" for f, r in results.all]
-    sources = {f"{k.model} {k.precision}{' (Ultralytics)' if k.variant else ''} [{k.dataset}]": sorted(r.sources)
-               for k, r in rows.items()}
+    commands = [f"{f.name}: {scrub(r.get('command'), base)}" for f, r in results.all]
     page.md += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
     page.html += ["<h2>Figures</h2>"] + [f"<img alt='{n}' src='data:image/png;base64,{base64.b64encode(b).decode()}'>"
                                          for n, b in images.items()]
-    page.md += ["## Machines", ""] + [f"- **{md(k)}**: {md(json.dumps(v))}" for k, v in machines.items()] + [""]
-    page.md += ["## Sources (result file : model sha256 prefix)", ""]
-    page.md += [f"- {md(k)}: {', '.join(v)}" for k, v in sources.items()] + ["", "## Commands", ""]
-    page.md += [f"- `{c}`" for c in commands]
-    page.html += ["<h2>Machines</h2><pre>" + html.escape(json.dumps(machines, indent=1)) + "</pre>",
-                  "<h2>Sources</h2><pre>" + html.escape(json.dumps(sources, indent=1)) + "</pre>",
-                  "<h2>Commands</h2><pre>" + html.escape("\n".join(commands)) + "</pre>",
+    page.section("Machines", [(["machine", *MACHINE_FIELDS],
+                               [[k] + [", ".join(v[f]) if isinstance(v.get(f), list) else str(v.get(f, "—"))
+                                       for f in MACHINE_FIELDS] for k, v in machines.items()])])
+    page.section("Sources", [(["row", "result file : model sha256 prefix"],
+                              [[f"{k.model} {k.precision}{' (Ultralytics INT8)' if k.variant else ''} [{k.dataset}]",
+                                ", ".join(sorted(r.sources))] for k, r in rows.items()])])
+    page.md += ["## Commands", ""] + [f"- `{c}`" for c in commands]
+    page.html += ["<h2>Commands</h2><pre>" + html.escape("\n".join(commands)) + "</pre>",
                   "<h2>Raw results</h2>" + "".join(
-                      f"<details><summary>{html.escape(f.name)}</summary><pre>{html.escape(json.dumps(r, indent=1))}"
-                      f"</pre></details>" for f, r in results.all)]
+                      f"<details><summary>{html.escape(f.name)}</summary><pre>"
+                      f"{html.escape(json.dumps(scrub(r, base), indent=1))}</pre></details>" for f, r in results.all)]
 
 
 def readme_parts(readme) -> tuple:
@@ -115,10 +144,13 @@ def splice_readme(readme, around: tuple, brief: str, report_md: Path) -> None:
 
 
 def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison", note: str = "",
-           readme: Optional[Union[str, Path]] = None) -> Path:
+           readme: Optional[Union[str, Path]] = None, relative_to: Optional[Union[str, Path]] = None) -> Path:
     """Write report.md, summary.md, report.html, the plots and the merged inputs into out; return report.md.
 
     readme: also put summary.md, with a link to report.md, between that README's report markers.
+    relative_to: the run folder that paths in the report are written relative to (default: the folder
+    above the first result file's folder, i.e. the run folder for RUN/results/*.json); no absolute path
+    of the building machine is written.
     """
     results = load_results(files)
     around = readme_parts(readme) if readme else None
@@ -130,12 +162,13 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     images = plots(rows, columns, sorted({k.dataset for k in rows}))
     page = Page(title, note)
     add_sections(page, results, rows, columns, peaks, targets)
-    add_appendix(page, results, rows, images)
+    base = Path(relative_to or Path(files[0]).resolve().parent.parent).resolve()
+    add_appendix(page, results, rows, images, base)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, data in images.items():
         atomic_write_bytes(out / name, data)
-    write_json(out / "results.json", {"inputs": {f.name: r for f, r in results.all}, **stamp()})
+    write_json(out / "results.json", scrub({"inputs": {f.name: r for f, r in results.all}, **stamp()}, base))
     atomic_write_bytes(out / "report.html", (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
                                              f"{html.escape(title)}</title><style>{STYLE}</style></head><body>"
                                              f"{''.join(page.html)}</body></html>").encode())

@@ -25,7 +25,8 @@ def test_pipeline_artifacts(pipeline_out):
     report = pipeline_out / "report"
     text = (report / "report.md").read_text()
     assert "quick budget: illustrative, not a comparison" in text and "| yolo26n | SiLU | fp32 |" in text
-    for png in ("latency_vs_map.png", "latency_per_model.png", "int8_speedup.png"):
+    for png in ("latency_vs_map-shapes-1thr.png", "latency_vs_map-shapes-2thr.png", "latency_per_model-shapes.png",
+                "int8_speedup-shapes.png"):  # one set per dataset, one accuracy / latency plot per thread count
         assert (report / png).stat().st_size > 1000
     assert "data:image/png;base64," in (report / "report.html").read_text()
     cap = cv2.VideoCapture(str(pipeline_out / "demo.mp4"))
