@@ -100,3 +100,30 @@ def test_python_api_is_plain_functions_and_stays_light():
     for name in ("train", "export", "evaluate", "bench", "report"):
         hints = inspect.signature(getattr(leakyolo, name))
         assert hints.return_annotation is not inspect.Signature.empty, name
+
+
+def test_bench_and_calibration_show_progress(exported, learn_yaml, capsys):
+    from leakyolo.compare.bench import bench
+    from leakyolo.export.calibration import LetterboxDataReader, sample_images
+
+    bench([exported["int8"]], warmup=0, runs=8, peaks=False)
+    err = capsys.readouterr().err
+    assert "bench: run 2/8, ~" in err and "s left" in err and "end-to-end p50" in err
+    reader = LetterboxDataReader(sample_images(learn_yaml, 60), "images", (96, 96))
+    while reader.get_next() is not None:
+        pass
+    err = capsys.readouterr().err
+    assert "calibration image 50/60" in err and "calibration image 60/60" in err
+
+
+def test_report_runs_on_the_base_install(pipeline_out, tmp_path):
+    """`leakyolo report` with torch, Ultralytics, onnx, yaml and matplotlib unimportable: tables, no figures."""
+    blocked = "; ".join(f"sys.modules[{m!r}] = None" for m in
+                        ("torch", "torchvision", "ultralytics", "onnx", "onnxslim", "yaml", "matplotlib"))
+    files = [str(p) for p in sorted((pipeline_out / "results").glob("*.json"))]
+    code = (f"import sys; {blocked}\nfrom leakyolo.cli import main\n"
+            f"sys.exit(main(['report', *{files!r}, '--out', {str(tmp_path / 'r')!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "no figures: they need matplotlib" in done.stderr
+    assert "| leakyolo-n |" in (tmp_path / "r" / "report.md").read_text()
