@@ -33,17 +33,10 @@ def load_detector(weights: Path, imgsz=None) -> tuple:
 
     imgsz None: the size the checkpoint was trained at.
     """
-    import_ultralytics("export")
-    from ultralytics import YOLO
+    from leakyolo.models.teacher import load_detection
 
-    if weights.suffix != ".pt":
-        raise UserError(f"{weights}: expected a PyTorch .pt checkpoint from `leakyolo train`")
-    try:
-        yolo = YOLO(str(weights))
-    except Exception as e:  # torch.load / unpickling raise many types for corrupt files
-        raise UserError(f"{weights}: not a loadable checkpoint ({type(e).__name__}); retrain or pick another file") from None
-    if yolo.task != "detect":
-        raise UserError(f"{weights} is a {yolo.task} checkpoint; leakyolo exports detection models only")
+    import_ultralytics("export")
+    yolo = load_detection(weights, "checkpoint")
     imgsz = imgsz or training_size(yolo)
     stride = int(max(yolo.model.stride))
     if imgsz % stride:

@@ -39,9 +39,17 @@ class Source:
 
     def facts(self) -> dict:
         """Where the model came from (model card)."""
-        keep = ("model", "activation", "census", "params", "gflops@640", "dataset", "seed", "epochs", "imgsz")
+        keep = ("model", "activation", "census", "params", "gflops@640", "dataset", "seed", "epochs", "imgsz",
+                "teacher", "converted_from")
         return {"weights": str(self.weights), "weights_sha256": sha256_file(self.weights),
-                "run": {k: self.record[k] for k in keep if k in self.record}}
+                "run": {k: self.record[k] for k in keep if k in self.record}, "lineage": self.lineage()}
+
+    def lineage(self) -> str:
+        """'distilled from ...' / 'converted from ...' (card and ONNX metadata), '' for a plain training."""
+        parts = [f"{verb} {self.record[key]['model']} (sha256 {self.record[key]['sha256'][:12]})"
+                 for key, verb in (("converted_from", "converted to Leaky ReLU from"), ("teacher", "distilled from"))
+                 if key in self.record]
+        return "; ".join(parts)
 
     def file(self, folder: Path, precision: str) -> Path:
         """The path of one precision's file in folder."""
@@ -61,10 +69,22 @@ def open_source(weights_or_run, imgsz: int, raw: bool, calib_data, name, need_da
     return Source(weights, record, yolo, model, name or model, resolve_data(data) if data else None, imgsz, raw)
 
 
+def add_metadata(path: Path, **props) -> None:
+    """Extra metadata_props in an ONNX file (INT8 files made from it copy them)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    for key, value in props.items():
+        model.metadata_props.add(key=key, value=value)
+    onnx.save(model, str(path))
+
+
 def fp32_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
     """(path, card, accuracy) of the FP32 export, parity-gated against PyTorch."""
     log(f"{src.model}: FP32 ONNX at {src.imgsz} ({'raw' if src.raw else 'NMS-free end2end'} output)")
     path = export_fp32(src.weights, src.imgsz, src.raw, src.file(staging, "fp32"))
+    if src.lineage():
+        add_metadata(path, lineage=src.lineage())
     check_onnx(path)
     accuracy, gates = None, {"skipped": True}
     if not skip_gates:

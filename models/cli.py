@@ -2,7 +2,7 @@
 
 from leakyolo.base.defaults import IMGSZ
 from leakyolo.base.errors import UserError
-from leakyolo.base.argtypes import non_negative_int, positive_int
+from leakyolo.base.argtypes import non_negative_int, positive_float, positive_int
 
 from .registry import REGISTRY
 
@@ -31,7 +31,29 @@ def register(sub) -> None:
     t.add_argument("--project", default="runs/train", help="parent folder of run folders")
     t.add_argument("--name", help="run folder name (default: MODEL-DATAFOLDER, e.g. leakyolo-n-trees-imgsz320)")
     t.add_argument("--resume", help="continue an interrupted run: its folder or weights/last.pt")
+    t.add_argument("--teacher", help="distil from this trained detector (run folder or .pt you trust): same classes "
+                                     "and head levels; Ultralytics' feature distillation")
+    t.add_argument("--dis", type=positive_float, default=6.0, help="distillation loss weight (with --teacher)")
     t.set_defaults(func=run_train)
+    c = sub.add_parser("convert", help="a trained SiLU detector -> Leaky ReLU, fine-tuned with the original as teacher",
+                       description="Swap every activation of a trained detection checkpoint (yours, yolo26n.pt, "
+                                   "yolo11n.pt, one of our runs) to Leaky ReLU keeping all weights, then fine-tune it "
+                                   "with the original checkpoint as teacher. The result is a run folder that export, "
+                                   "eval, bench and detect take. Loading a .pt runs its pickle: use files you trust.")
+    c.add_argument("checkpoint", help="a .pt detection checkpoint or a training run folder")
+    c.add_argument("hyperparameters", nargs="*", metavar="KEY=VALUE", help="Ultralytics training arguments")
+    c.add_argument("--data", required=True, help="dataset name (trees, digits, shapes) or data YAML")
+    c.add_argument("--epochs", type=positive_int, default=10, help="fine-tune epochs")
+    c.add_argument("--imgsz", type=positive_int, default=IMGSZ)
+    c.add_argument("--batch", type=positive_int, default=16)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--device", default="cpu", help="cpu, 0 (GPU) or 0,1")
+    c.add_argument("--workers", type=non_negative_int, default=2, help="dataloader workers")
+    c.add_argument("--slope", type=float, default=0.1, help="Leaky ReLU negative slope")
+    c.add_argument("--dis", type=positive_float, default=6.0, help="distillation loss weight")
+    c.add_argument("--project", default="runs/train", help="parent folder of run folders")
+    c.add_argument("--name", help="run folder name (default: SOURCE-leaky)")
+    c.set_defaults(func=run_convert)
 
 
 def run_models(args) -> None:
@@ -62,4 +84,15 @@ def run_train(args) -> None:
     extra = hyperparameters(args.hyperparameters) if args.hyperparameters else {}
     print(train(args.model, args.data, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, seed=args.seed,
                 device=args.device, project=args.project, name=args.name, workers=args.workers,
-                slope=args.slope, resume=args.resume, **extra))
+                slope=args.slope, resume=args.resume, teacher=args.teacher, dis=args.dis, **extra))
+
+
+def run_convert(args) -> None:
+    """Convert, fine-tune and print the run folder."""
+    from .convert import convert
+    from .train import hyperparameters
+
+    extra = hyperparameters(args.hyperparameters) if args.hyperparameters else {}
+    print(convert(args.checkpoint, args.data, epochs=args.epochs, imgsz=args.imgsz, slope=args.slope, dis=args.dis,
+                  project=args.project, name=args.name, batch=args.batch, seed=args.seed, device=args.device,
+                  workers=args.workers, **extra))

@@ -11,6 +11,8 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.offline import import_ultralytics
 from leakyolo.base.provenance import read_run_json, sha256_file, stamp, write_json
 
+from .teacher import DEFAULT_DIS, check_teacher
+
 # Identical for every model: comparisons must not depend on Ultralytics' optimizer=auto, which
 # silently switches optimizer and learning rate with the run length.
 TRAIN_SETTINGS = {
@@ -80,12 +82,17 @@ def _checkpoint(resume) -> Path:
 def train(model: str, data: Optional[str], epochs: int = 50, imgsz: int = IMGSZ, batch: int = 16, seed: int = 0,
           device: str = "cpu", project: Union[str, Path] = "runs/train", name: Optional[str] = None,
           workers: int = 2, slope: float = 0.1, resume: Optional[Union[str, Path]] = None,
-          callbacks: Optional[dict] = None, **extra) -> Path:
+          callbacks: Optional[dict] = None, teacher: Optional[Union[str, Path]] = None, dis: float = DEFAULT_DIS,
+          record_extra: Optional[dict] = None, **extra) -> Path:
     """Train `model` (registered name) on `data` (dataset name or YAML); return the run folder.
 
     run.json is written when training starts (status "training") and completed at the end; with
-    `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint. `callbacks` maps
-    Ultralytics callback events to extra functions (progress reporting, tests).
+    `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint (a distilled run keeps its
+    teacher: Ultralytics stores it in the checkpoint's train args). `callbacks` maps Ultralytics callback
+    events to extra functions (progress reporting, tests). `teacher` (a run folder or .pt, checked before
+    training: a detection model with the data's classes and the student's head levels) distils through
+    Ultralytics' feature distillation with loss weight `dis`; run.json records it. `record_extra` adds
+    facts to run.json (convert: the source checkpoint).
     """
     import_ultralytics("training")
     if resume:
@@ -94,6 +101,10 @@ def train(model: str, data: Optional[str], epochs: int = 50, imgsz: int = IMGSZ,
         yolo, args, record = fresh(model, data, slope, imgsz, dict(
             epochs=epochs, batch=batch, seed=seed, device=device, project=str(Path(project).resolve()), name=name,
             workers=workers, **{**TRAIN_SETTINGS, **extra}))
+        record.update(record_extra or {})
+        if teacher:
+            record["teacher"] = check_teacher(teacher, args["data"], yolo, dis)
+            args.update(distill_model=record["teacher"]["path"], dis=dis)
     yolo.add_callback("on_pretrain_routine_start", lambda trainer: started_training(trainer, record))
     for event, func in (callbacks or {}).items():
         yolo.add_callback(event, func)

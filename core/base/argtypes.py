@@ -36,6 +36,14 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def positive_float(text: str) -> float:
+    """A number > 0."""
+    value = _number(text, float)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value}: must be above 0")
+    return value
+
+
 def fraction(text: str) -> float:
     """A number in [0, 1] (score thresholds, IoU)."""
     value = _number(text, float)
