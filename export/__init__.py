@@ -22,5 +22,13 @@ class _CallablePackage(types.ModuleType):
 
         return export(*args, **kwargs)
 
+    @property
+    def __signature__(self):  # inspect.signature(leakyolo.export): the export function's
+        import inspect
+
+        from .exporter import export
+
+        return inspect.signature(export)
+
 
 sys.modules[__name__].__class__ = _CallablePackage
