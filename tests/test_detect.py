@@ -195,6 +195,8 @@ def test_device_maps_to_providers_that_exist(exported):
     import onnxruntime as ort
 
     model = str(exported["int8"])
+    defaults = detect_cli.build_parser().parse_args(["--source", "camera"])
+    assert (defaults.iou, defaults.conf, defaults.device) == (0.7, 0.25, "cpu")  # Ultralytics' predict defaults
     assert cli(["--source", "camera", "--model", model, "--device", "cpu", "--reconnects", "0"],
                lambda t: FakeCapture(2)) == (0, 2)
     if "CUDAExecutionProvider" not in ort.get_available_providers():
