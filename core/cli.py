@@ -53,9 +53,22 @@ def run_pipeline(args) -> None:
                    jobs=args.jobs))
 
 
+def parse(argv=None) -> argparse.Namespace:
+    """Parse a command line. KEY=VALUE hyperparameters may stand anywhere, also after options (argparse alone
+    gives a positional list only the strings next to the other positionals)."""
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    pairs = [r for r in rest if "=" in r and not r.startswith("-")]
+    if rest and (len(pairs) < len(rest) or not hasattr(args, "hyperparameters")):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if pairs:
+        args.hyperparameters = [*args.hyperparameters, *pairs]
+    return args
+
+
 def main(argv=None) -> int:
     """Entry point of `leakyolo`."""
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     return run(args.func, args)
 
 

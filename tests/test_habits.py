@@ -46,6 +46,17 @@ def test_hyperparameters_are_checked_by_ultralytics(capsys):
     assert "train needs --data" in capsys.readouterr().err
 
 
+def test_hyperparameters_may_follow_options():
+    from leakyolo.cli import parse
+
+    args = parse(["convert", "a.pt", "--data", "digits", "--epochs", "3", "nbs=8", "mosaic=0.0"])
+    assert (args.checkpoint, args.epochs, args.hyperparameters) == ("a.pt", 3, ["nbs=8", "mosaic=0.0"])
+    args = parse(["train", "lr0=0.005", "--data", "digits", "mosaic=0.5"])
+    assert args.hyperparameters == ["lr0=0.005", "mosaic=0.5"]
+    with pytest.raises(SystemExit):
+        parse(["models", "lr0=0.1"])  # `leakyolo models` takes no hyperparameters
+
+
 def test_train_refuses_models_it_cannot_use(tmp_path, capsys):
     import torch
     from ultralytics import YOLO
