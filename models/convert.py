@@ -27,7 +27,8 @@ def convert(checkpoint: Union[str, Path], data: str, epochs: int = DEFAULT_EPOCH
     facts = to_leaky(source, swapped, slope)
     try:
         return train(str(swapped), data, epochs=epochs, imgsz=imgsz, project=project, name=run_name,
-                     teacher=source, dis=dis, record_extra={"converted_from": facts,
+                     teacher=source, dis=dis, record_extra={"model": f"{facts['model']}-converted",
+                                                            "converted_from": facts,
                                                             "activation": facts["activation"]}, **train_args)
     finally:
         swapped.unlink(missing_ok=True)
