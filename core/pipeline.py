@@ -268,7 +268,7 @@ def measure(p: Plan, ds: str, files: list, first_seed_files: list) -> list:
              lambda: str(write_json(bench_json, bench(files, **p.cfg["bench"], image=first_val_image(data_yaml)))))
     results = [eval_json, bench_json]
     if ds == p.cfg["data"][0]:
-        results += emulated_arm(p, ds, {n: hashes[n] for n in map(lambda f: Path(f).name, first_seed_files)},
+        results += emulated_arm(p, ds, {Path(f).name: hashes[Path(f).name] for f in first_seed_files},
                                 first_seed_files)
     return results
 

@@ -42,7 +42,7 @@ def output_format(path, output_shapes: list, classes: int) -> str:
     if len(output_shapes) != 1 or len(output_shapes[0]) != 3:
         raise UserError(f"{path}: not a YOLO detector (outputs {output_shapes})")
     out = output_shapes[0]
-    if out[2] == END2END_COLUMNS:
+    if is_end2end(out):
         return END2END
     if isinstance(out[1], int) and out[1] == 4 + classes:
         return RAW

@@ -26,7 +26,11 @@ class ImageSource:
 
     def __init__(self, paths: list):
         self.paths, self.fps, self.skipped = paths, None, 0
-        self.inputs = list(paths)
+
+    @property
+    def inputs(self) -> list:
+        """The files this source reads (outputs must not overwrite them)."""
+        return self.paths
 
     def __iter__(self):
         for path in self.paths:
@@ -53,8 +57,12 @@ class CaptureSource:
             raise UserError(self._open_error())
         fps = self.cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and 0 < fps < 1000 else None
-        self.inputs = [Path(target)] if kind == "video" else []
         self.expected = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if kind == "video" else 0
+
+    @property
+    def inputs(self) -> list:
+        """The file this source reads: a video's, none for live sources."""
+        return [Path(self.target)] if self.kind == "video" else []
 
     def _open_error(self) -> str:
         if self.kind == "camera":

@@ -17,7 +17,6 @@ from leakyolo.datasets.validate import images_of
 from leakyolo.detect.preprocess import preprocess
 
 AUTO_METHODS = ("minmax", "percentile", "entropy")
-METHOD_CHOICES = ("auto", *AUTO_METHODS)
 
 
 def sample_images(data: str, n: int = DEFAULT_IMAGES, seed: int = 0) -> list:
@@ -58,10 +57,10 @@ class LetterboxDataReader(CalibrationDataReader):
 
 @dataclass
 class Calibrated:
-    """The outcome of calibrate(): the INT8 file (None if no method passed), its settings, gates, mAP."""
+    """The outcome of calibrate(): the last quantization's settings, its gates and mAP, and the gate's
+    message when no method passed."""
 
-    path: Path = None
-    settings: dict = field(default_factory=dict)
+    settings: dict
     gates: dict = field(default_factory=lambda: {"skipped": True})
     accuracy: dict = None
     failure: str = ""
@@ -77,21 +76,20 @@ def calibrate(fp32: Path, dest: Path, images: list, size: tuple, method: str, ty
     from .gates import GateError, check_onnx
     from .quantize import quantize
 
-    attempts, result = [], Calibrated()
+    attempts, failure = [], ""
     for method in AUTO_METHODS if method == "auto" else (method,):
         log(f"INT8: calibrating on {len(images)} train images ({method}, {types})")
-        settings = quantize(fp32, dest, lambda name: LetterboxDataReader(images, name, size), method, types,
-                            exclude_head)
-        result.settings = {**settings, "calibration_images": len(images)}
+        settings = {**quantize(fp32, dest, lambda name: LetterboxDataReader(images, name, size), method, types,
+                               exclude_head), "calibration_images": len(images)}
         check_onnx(dest)
         if measure is None:
-            return Calibrated(dest, result.settings)
+            return Calibrated(settings)
         log("accuracy: INT8 ONNX on the val split")
         accuracy = measure(dest)
         try:
-            return Calibrated(dest, result.settings, {"checker": "passed", "accuracy": gate(accuracy),
-                                                      "calibration_attempts": attempts}, accuracy)
+            return Calibrated(settings, {"checker": "passed", "accuracy": gate(accuracy),
+                                         "calibration_attempts": attempts}, accuracy)
         except GateError as e:
             attempts.append({"method": method, "mAP50-95": accuracy["mAP50-95"]})
-            result.failure = str(e)
-    return result
+            failure = str(e)
+    return Calibrated(settings, failure=failure)

@@ -2,6 +2,7 @@
 
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Optional, Union
 
@@ -37,8 +38,9 @@ class Source:
     imgsz: int
     raw: bool
 
+    @cached_property
     def facts(self) -> dict:
-        """Where the model came from (model card)."""
+        """Where the model came from (model card); the weights are hashed once per export."""
         keep = ("model", "activation", "census", "params", "gflops@640", "dataset", "seed", "epochs", "imgsz",
                 "teacher", "converted_from")
         return {"weights": str(self.weights), "weights_sha256": sha256_file(self.weights),
@@ -93,7 +95,7 @@ def fp32_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
         gates = {"checker": "passed", "parity": parity}
         log("accuracy: FP32 ONNX on the val split")
         accuracy = onnx_map(path, src.data, src.imgsz)
-    return path, card(path, model=src.model, precision="fp32", source=src.facts(), gates=gates,
+    return path, card(path, model=src.model, precision="fp32", source=src.facts, gates=gates,
                       accuracy=accuracy), accuracy
 
 
@@ -114,7 +116,7 @@ def int8_file(src: Source, fp32: Path, fp32_acc, staging: Path, calib_images: in
         return None, None
     calibration = {**dataset_identity(src.data), "split": "train", "seed": seed,
                    "preprocessing": "letterbox (leakyolo.detect.preprocess)"}
-    return dest, card(dest, model=src.model, precision="int8", source=src.facts(), quantization=result.settings,
+    return dest, card(dest, model=src.model, precision="int8", source=src.facts, quantization=result.settings,
                       calibration=calibration, gates=result.gates, accuracy=result.accuracy)
 
 
@@ -124,7 +126,7 @@ def ultralytics_int8_file(src: Source, staging: Path, skip_gates: bool) -> tuple
     path = ultralytics_export(src.weights, src.file(staging, "int8-ultralytics"), quantize=8, data=src.data,
                               imgsz=src.imgsz, nms=False)
     check_onnx(path)
-    return path, card(path, model=src.model, precision="int8", source=src.facts(),
+    return path, card(path, model=src.model, precision="int8", source=src.facts,
                       quantization={"tool": "ultralytics export(format='onnx', quantize=8)"},
                       accuracy=None if skip_gates else onnx_map(path, src.data, src.imgsz))
 

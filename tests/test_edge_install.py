@@ -32,12 +32,13 @@ def wheel(tmp: Path) -> Path:
 
 
 def test_wheel_holds_every_file_the_code_reads(tmp_path):
-    names = zipfile.ZipFile(wheel(tmp_path)).namelist()
+    archive = zipfile.ZipFile(wheel(tmp_path))
+    names = archive.namelist()
     for needed in ("leakyolo/py.typed", "leakyolo/compare/qemu_insn.c", "leakyolo/compare/int8_gemm.onnx",
                    "leakyolo/compare/fp32_gemm.onnx", "leakyolo/models/leakyolo.yaml", "leakyolo/base/defaults.py"):
         assert needed in names, needed
     meta = next(n for n in names if n.endswith("METADATA"))
-    requires = [line for line in zipfile.ZipFile(wheel(tmp_path)).read(meta).decode().splitlines()
+    requires = [line for line in archive.read(meta).decode().splitlines()
                 if line.startswith("Requires-Dist:") and "extra ==" not in line]
     assert any("opencv-python-headless" in r for r in requires) and not any("torch" in r for r in requires), requires
 
