@@ -30,13 +30,19 @@ SCHEMA = "leakyolo.bench/2"  # 2: pools spin within runs (1: spinning off)
 
 
 def card_summary(card: dict) -> dict:
-    """The card fields a report needs."""
+    """The card fields a report needs: what the model is, how it was trained (and taught) and at what cost,
+    and which point of a sweep (input size, head) the file is."""
     run, q = card.get("source", {}).get("run", {}), card.get("quantization", {})
+    teacher, converted = run.get("teacher") or {}, run.get("converted_from") or {}
     return {"model": card.get("model"), "precision": card.get("precision"), "activation": run.get("activation"),
             "dataset": run.get("dataset", {}).get("name"), "seed": run.get("seed"), "epochs": run.get("epochs"),
             "params": run.get("params"), "gflops@640": run.get("gflops@640"),
             "quantization": q.get("tool") or " ".join(filter(None, (q.get("format"), q.get("types")))) or None,
-            "accuracy": card.get("accuracy"), "size_bytes": card.get("size_bytes")}
+            "accuracy": card.get("accuracy"), "size_bytes": card.get("size_bytes"),
+            "head": "raw" if "raw" in card.get("output", {}).get("format", "") else "nms-free",
+            "train_imgsz": run.get("imgsz"), "train_seconds": run.get("wall_seconds"),
+            "teacher": teacher.get("model"), "teacher_seconds": teacher.get("wall_seconds"),
+            "converted_from": converted.get("model"), "int8_failure": card.get("int8_failure")}
 
 
 def sample_frame(image, size) -> np.ndarray:

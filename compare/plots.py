@@ -7,6 +7,7 @@ the error bars are their standard deviation. No figure averages across datasets.
 import io
 import sys
 
+from .frontier import curve, label as series_label, pareto
 from .results import mean_spread
 
 MARKERS = "osD^v<>pPX*h"
@@ -15,16 +16,6 @@ MARKERS = "osD^v<>pPX*h"
 def label(key) -> str:
     """A row's legend entry: model and precision; Ultralytics' own quantize=8 INT8 said in words."""
     return f"{key.model} {key.precision}{' (Ultralytics INT8)' if key.variant else ''}"
-
-
-def pareto(points: list) -> list:
-    """The (latency, mAP) points no faster point beats in accuracy, fastest first."""
-    front, best = [], -1.0
-    for lat, acc in sorted(points):
-        if acc > best:
-            front.append((lat, acc))
-            best = acc
-    return front
 
 
 def latency_vs_map(ax, rows: dict, col: tuple, dataset: str) -> None:
@@ -81,20 +72,42 @@ def int8_speedup(ax, rows: dict, columns: list, dataset: str) -> None:
     ax.legend(fontsize=7)
 
 
-def figure_specs(rows: dict, columns: list, datasets: list) -> dict:
+def frontier(ax, series: dict, col: tuple, dataset: str) -> None:
+    """One dataset: each series' end-to-end p50 against mAP50-95 over its input sizes, sizes labelled."""
+    for i, key in enumerate(sorted(k for k in series if k.dataset == dataset)):
+        pts = curve(series[key], col)
+        if not pts:
+            continue
+        style = "-" if key.precision == "int8" else "--"
+        lines = ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker=MARKERS[i % len(MARKERS)],
+                        label=series_label(key) + ("" if len(pts) > 1 else " (one point)"))
+        for lat, acc, size in pts:
+            ax.annotate(str(size), (lat, acc), textcoords="offset points", xytext=(3, 3), fontsize=6,
+                        color=lines[0].get_color())
+    ax.set_title(f"{dataset}: speed-accuracy frontier (labels: input size px)\n{col[0]}, {col[1]} thread(s)",
+                 fontsize=9)
+    ax.set_xlabel("end-to-end p50 latency (ms): preprocess + model + postprocess (NMS for raw heads)")
+    ax.set_ylabel("mAP50-95 (val)")
+    ax.legend(fontsize=6, loc="best")
+
+
+def figure_specs(rows: dict, columns: list, datasets: list, series: dict) -> dict:
     """{file name: (figure size, draw(ax))} for every figure of the report."""
     specs = {}
     for dataset in datasets:
         for col in columns:
             specs[f"latency_vs_map-{dataset}-{col[1]}thr.png"] = (
                 (6.5, 4.6), lambda ax, d=dataset, c=col: latency_vs_map(ax, rows, c, d))
+            if any(len(curve(v, col)) > 1 for k, v in series.items() if k.dataset == dataset):
+                specs[f"frontier-{dataset}-{col[1]}thr.png"] = (
+                    (7.5, 5.2), lambda ax, d=dataset, c=col: frontier(ax, series, c, d))
         specs[f"latency_per_model-{dataset}.png"] = ((7.5, 4.4), lambda ax, d=dataset: latency_per_model(
             ax, rows, columns, d))
         specs[f"int8_speedup-{dataset}.png"] = ((6.5, 4.0), lambda ax, d=dataset: int8_speedup(ax, rows, columns, d))
     return specs
 
 
-def plots(rows: dict, columns: list, datasets: list) -> dict:
+def plots(rows: dict, columns: list, datasets: list, series: dict) -> dict:
     """{file name: PNG bytes} of the report's figures (none without latency columns)."""
     if not columns:
         return {}
@@ -107,7 +120,7 @@ def plots(rows: dict, columns: list, datasets: list) -> dict:
     import matplotlib.pyplot as plt
 
     out = {}
-    for name, (size, draw) in figure_specs(rows, columns, datasets).items():
+    for name, (size, draw) in figure_specs(rows, columns, datasets, series).items():
         fig, ax = plt.subplots(figsize=size)
         draw(ax)
         buf = io.BytesIO()

@@ -14,6 +14,7 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_dir
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
+from .frontier import collect_series, frontier_table, left_out, raw_accuracy, verdicts
 from .plots import plots
 from .results import averages, best_rates, collect, load_results, model_names
 from .tables import arm_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
@@ -34,6 +35,11 @@ METHOD_TEXT = ("Latency: model-only (ONNX Runtime session.run on a letterboxed i
                "reached on the same machine and threads ({peaks}). int8 / fp32 GEMM peak: how much more "
                "multiply-add throughput the machine's int8 kernels have than its fp32 ones (about 2x on x86 "
                "without VNNI, where ONNX Runtime's u8 x s8 kernels use 16-bit pair sums).")
+FRONTIER_TEXT = ("Every exported input size and head of each trained model, as end-to-end p50 (preprocess + model + "
+                 "postprocess, NMS included for raw heads: what detect runs) against mAP50-95; seeds averaged per "
+                 "size. Models run below their training size are penalised against models trained at that size. "
+                 "mAP at a latency is interpolated along the series' Pareto front; '—' means even its fastest point "
+                 "is slower. Verdicts compare fronts over both heads and all sizes where their latencies overlap.")
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
          "img{max-width:48%;margin:4px}")
@@ -92,15 +98,36 @@ class Page:
         self.html.append(f"<p>{html.escape(text)}</p>")
 
 
-def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, targets: tuple) -> None:
-    """Dataset tables, emulated ARM, targets and the method paragraph."""
+def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, targets: tuple, series: dict) -> None:
+    """Dataset tables, the frontier, emulated ARM, targets and the method paragraph."""
     for dataset in sorted({k.dataset for k in rows}):
         page.section(f"Dataset: {dataset}", [table(rows, columns, peaks, dataset)])
+    add_frontier(page, results, columns, series, verdicts(series, swept(series), columns))
     if results.arms:
         page.section("Emulated ARM (qemu user mode)", [arm_table(results.arms, model_names(results))], ARM_TEXT)
     if targets[1]:
         page.section("Targets", [targets], intro=TARGETS_TEXT)
     page.paragraph(METHOD_TEXT.format(peaks=gemm_peaks_text(peaks, best_rates(results.benches, "fp32_peak_gops"))))
+
+
+def swept(series: dict) -> list:
+    """The datasets with a sweep: files at more than one (head, input size) point."""
+    points = {}
+    for k, v in series.items():
+        points.setdefault(k.dataset, set()).update((k.head, size) for size in v)
+    return sorted(d for d, p in points.items() if len(p) > 1)
+
+
+def add_frontier(page: Page, results, columns: list, series: dict, verdict: tuple) -> None:
+    """The speed-accuracy frontier section: per dataset and column a table, then verdicts and left-out points."""
+    if not swept(series):
+        return
+    tables = [frontier_table(series, d, col) for d in swept(series) for col in columns] + [verdict]
+    page.section("Speed-accuracy frontier", intro=FRONTIER_TEXT, tables=[(h, b) for h, b in tables if b])
+    gone = left_out(results)
+    if gone:
+        page.paragraph("Left out of the frontier (INT8 failed its accuracy gate at that point; the FP32 file is "
+                       "shown): " + "; ".join(f"{f} [{d}]: {why}" for d, f, why in gone))
 
 
 def add_appendix(page: Page, results, rows: dict, images: dict, base: Path) -> None:
@@ -155,13 +182,13 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     results = load_results(files)
     around = readme_parts(readme) if readme else None
     rows, columns, peaks = collect(results)
-    names = model_names(results)
+    names, series = model_names(results), collect_series(results)
     targets = check_targets(averages(rows), columns, peaks, [
         (names.get(r["sha256"], r["file"]), r["precision"], r["core"], r.get("instructions_per_inference"))
-        for _, record in results.arms for r in record["models"]])
-    images = plots(rows, columns, sorted({k.dataset for k in rows}))
+        for _, record in results.arms for r in record["models"]], raw_accuracy(series))
+    images = plots(rows, columns, sorted({k.dataset for k in rows}), series)
     page = Page(title, note)
-    add_sections(page, results, rows, columns, peaks, targets)
+    add_sections(page, results, rows, columns, peaks, targets, series)
     base = Path(relative_to or Path(files[0]).resolve().parent.parent).resolve()
     add_appendix(page, results, rows, images, base)
     out = Path(out)
@@ -173,7 +200,8 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
                                              f"{html.escape(title)}</title><style>{STYLE}</style></head><body>"
                                              f"{''.join(page.html)}</body></html>").encode())
     machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
-    brief = summary(rows, columns, peaks, title, note, machines, results.benches, targets)
+    brief = summary(rows, columns, peaks, title, note, machines, results.benches, targets,
+                    verdicts(series, swept(series), columns[:1]))
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
     path = atomic_write_bytes(out / "report.md", ("\n".join(page.md) + "\n").encode())
     if around:

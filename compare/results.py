@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from leakyolo.base.defaults import DISTILLED
 from leakyolo.base.errors import UserError
 
 from .arm import SCHEMA as ARM_SCHEMA
@@ -41,6 +42,8 @@ class Row:
     map: list = field(default_factory=list)  # mAP50-95 per file (seed)
     map50: list = field(default_factory=list)
     sources: set = field(default_factory=set)  # "result file:sha256 prefix"
+    train_s: list = field(default_factory=list)  # training wall seconds per file (seed)
+    teacher_s: list = field(default_factory=list)  # its teacher's (or conversion source's) training seconds
     giga_ops: float = None  # at the benchmarked input size
     size_mb: float = None
     imgsz: list = None
@@ -112,10 +115,43 @@ def variant(card: dict) -> str:
     return "ultralytics" if "ultralytics" in (card.get("quantization") or "") else ""
 
 
+def display_model(card: dict, fallback: str) -> str:
+    """The model's name in a report: a model trained with a teacher is its own row ('-distilled');
+    a converted one is already named for it."""
+    name = card.get("model") or fallback
+    return name + DISTILLED if card.get("teacher") and not card.get("converted_from") else name
+
+
 def row_key(card: dict, fallback: str) -> RowKey:
     """Rows group files of the same model, precision, variant and dataset (seeds aggregate)."""
-    return RowKey(card.get("dataset") or "?", card.get("model") or fallback, card.get("precision") or "?",
+    return RowKey(card.get("dataset") or "?", display_model(card, fallback), card.get("precision") or "?",
                   variant(card))
+
+
+def card_of(m: dict, record: dict) -> dict:
+    """A result row's card, its dataset filled in from an eval record's data when the card has none."""
+    return {**m["card"], "dataset": m["card"].get("dataset") or record.get("data", {}).get("name")}
+
+
+def point(m: dict) -> tuple:
+    """A file's point in a sweep: (head, input size)."""
+    size = m.get("imgsz")
+    return m["card"].get("head") or "nms-free", int(size[0] if isinstance(size, list) else size or 0)
+
+
+def main_points(results: "Results") -> dict:
+    """RowKey -> the one (head, size) the single-point tables show: the NMS-free head at the training size
+    where it was measured, else the NMS-free head's (else any head's) largest size."""
+    found = {}
+    for _, record in results.benches + results.evals:
+        for m in record["models"]:
+            key = row_key(card_of(m, record), m["file"])
+            found.setdefault(key, set()).add((point(m), m["card"].get("train_imgsz")))
+    main = {}
+    for key, points in found.items():
+        trained = [p for p, train in points if p[0] == "nms-free" and p[1] == train]
+        main[key] = trained[0] if trained else max((p for p, _ in points), key=lambda p: (p[0] == "nms-free", p[1]))
+    return main
 
 
 def mean_spread(values: list):
@@ -126,11 +162,15 @@ def mean_spread(values: list):
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
 
 
-def add_bench(rows: dict, columns: list, f: Path, record: dict) -> None:
-    """One bench file's latencies into rows; new (machine, threads) columns appended."""
+def add_bench(rows: dict, columns: list, f: Path, record: dict, main: dict) -> None:
+    """One bench file's latencies (of files at their row's main point) into rows; new (machine, threads)
+    columns appended."""
     machine = record["machine"]["label"]
     for m in record["models"]:
-        row = rows.setdefault(row_key(m["card"], m["file"]), Row())
+        key = row_key(m["card"], m["file"])
+        if point(m) != main[key]:
+            continue
+        row = rows.setdefault(key, Row())
         row.card = row.card or m["card"]
         if m["card"].get("gflops@640") and m.get("imgsz"):  # FLOPs scale with the pixel count
             row.giga_ops = m["card"]["gflops@640"] * m["imgsz"][0] * m["imgsz"][1] / 640**2
@@ -145,24 +185,29 @@ def add_bench(rows: dict, columns: list, f: Path, record: dict) -> None:
             row.lat90.setdefault(col, []).append(res["model_only"]["p90"])
 
 
-def add_eval(rows: dict, f: Path, record: dict) -> None:
-    """One eval file's mAP into rows."""
+def add_eval(rows: dict, f: Path, record: dict, main: dict) -> None:
+    """One eval file's mAP (of files at their row's main point) into rows."""
     for m in record["models"]:
-        card = {**m["card"], "dataset": m["card"].get("dataset") or record["data"].get("name")}
-        row = rows.setdefault(row_key(card, m["file"]), Row())
+        card = card_of(m, record)
+        key = row_key(card, m["file"])
+        if point(m) != main[key]:
+            continue
+        row = rows.setdefault(key, Row())
         row.card = row.card or card
         row.map.append(m["mAP50-95"])
         row.map50.append(m["mAP50"])
+        row.train_s.append(card.get("train_seconds"))
+        row.teacher_s.append(card.get("teacher_seconds"))
         row.sources.add(f"{f.name}:{m['sha256'][:12]}")
 
 
 def collect(results: Results) -> tuple:
     """({RowKey: Row}, [(machine, threads) columns], {column: int8 GEMM peak GOPS})."""
-    rows, columns = {}, []
+    rows, columns, main = {}, [], main_points(results)
     for f, record in results.benches:
-        add_bench(rows, columns, f, record)
+        add_bench(rows, columns, f, record, main)
     for f, record in results.evals:
-        add_eval(rows, f, record)
+        add_eval(rows, f, record, main)
     return rows, columns, best_rates(results.benches, "int8_peak_gops")
 
 
@@ -185,6 +230,6 @@ def averages(rows: dict) -> dict:
 
 def model_names(results: Results) -> dict:
     """sha256 -> the model's display name (Ultralytics' quantize=8 INT8 marked)."""
-    return {m["sha256"]: (m["card"].get("model") or m["file"]) + (" (Ultralytics quantize=8)"
+    return {m["sha256"]: display_model(m["card"], m["file"]) + (" (Ultralytics quantize=8)"
                                                                   if variant(m["card"]) else "")
             for _, r in results.benches + results.evals for m in r["models"]}

@@ -45,6 +45,14 @@ def accuracy_cells(rows: dict, key: RowKey) -> list:
     return [fmt(map_mean, map_std), fmt(*mean_spread(row.map50)), fmt(drop, digits=2)]
 
 
+def training_cost(row) -> str:
+    """Mean training wall seconds over seeds, plus the teacher's (distilled, converted) where it had one."""
+    own, teacher = mean_spread(row.train_s)[0], mean_spread(row.teacher_s)[0]
+    if own is None:
+        return "—"
+    return f"{own:.0f}" + (f" (+ {teacher:.0f})" if teacher is not None else "")
+
+
 def latency_cells(row, base, col, precision: str, peak) -> list:
     """p50 / p90, speedup vs the baseline, int8 GOPS share, for one (machine, threads) column."""
     p50, p50_std = mean_spread(row.lat.get(col, []))
@@ -57,8 +65,8 @@ def latency_cells(row, base, col, precision: str, peak) -> list:
 def table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
     """(header, body rows) of one dataset's comparison table, as text cells."""
     base = rows.get(RowKey(dataset, *BASELINE))
-    header = ["model", "activation", "precision", "params (M)", "GFLOPs@640", "file MB", "mAP50-95", "mAP50",
-              "INT8 mAP drop (pts)"]
+    header = ["model", "activation", "precision", "params (M)", "GFLOPs@640", "file MB", "epochs",
+              "training s (+ teacher's)", "mAP50-95", "mAP50", "INT8 mAP drop (pts)"]
     for machine, threads in columns:
         header += [f"p50 / p90 ms [{machine}, {threads} thr]", f"speedup vs YOLO26n FP32 [{machine}, {threads} thr]",
                    f"int8 GOPS (% of GEMM peak) [{machine}, {threads} thr]"]
@@ -67,7 +75,8 @@ def table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
         row, card = rows[key], rows[key].card
         cells = [key.model, card.get("activation") or "—", precision_label(key),
                  fmt(card.get("params"), digits=2, scale=1e-6) if card.get("params") else "—",
-                 fmt(card.get("gflops@640"), digits=2), fmt(row.size_mb, digits=1), *accuracy_cells(rows, key)]
+                 fmt(card.get("gflops@640"), digits=2), fmt(row.size_mb, digits=1), str(card.get("epochs") or "—"),
+                 training_cost(row), *accuracy_cells(rows, key)]
         for col in columns:
             cells += latency_cells(row, base, col, key.precision, peaks.get(col))
         body.append(cells)
@@ -121,8 +130,9 @@ def gemm_peaks_text(peaks: dict, fp32: dict) -> str:
 
 
 def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machines: dict, benches: list,
-            targets: tuple) -> str:
-    """The headline tables (mAP, and latency on the first machine) and the targets, with machine and date."""
+            targets: tuple, frontier: tuple = ((), ())) -> str:
+    """The headline tables (mAP, and latency on the first machine), the targets and the frontier's verdicts
+    (first machine and thread count), with machine and date."""
     label = columns[0][0] if columns else None
     m = machines.get(label)
     machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
@@ -136,4 +146,7 @@ def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machi
         lines += [f"{md(dataset)}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
     if targets[1]:
         lines += ["Targets:", "", markdown_table(*targets), ""]
+    if frontier[1]:
+        lines += ["Speed-accuracy frontier (every input size and head; end-to-end latency):", "",
+                  markdown_table(*frontier), ""]
     return "\n".join(lines)

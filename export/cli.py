@@ -1,8 +1,10 @@
 """`leakyolo export`."""
 
 
+from leakyolo.base.argtypes import flat, non_negative_float, output_folder, positive_int, positive_int_list
 from leakyolo.base.defaults import CALIB_IMAGES
-from leakyolo.base.argtypes import non_negative_float, output_folder, positive_int
+
+from .sweep import HEADS, heads_of
 
 
 def register(sub) -> None:
@@ -12,7 +14,10 @@ def register(sub) -> None:
                                    "cards. Loading a .pt checkpoint runs its pickled code, as torch and Ultralytics "
                                    "do: export only checkpoints you trust. detect, bench and eval read ONNX only.")
     p.add_argument("weights", help="a training run folder or a .pt checkpoint (one you trust: loading runs its pickle)")
-    p.add_argument("--imgsz", type=positive_int, help="input size (default: the size the checkpoint was trained at)")
+    p.add_argument("--imgsz", type=positive_int_list, nargs="+",
+                   help="input size, or several (192 256 320 or 192,256,320: a speed-accuracy sweep, one file set per "
+                        "size; an INT8 gate that fails at one size is reported, not fatal). Default: the size the "
+                        "checkpoint was trained at")
     p.add_argument("--int8", action="store_true", help="also write an INT8 (QDQ) model, accuracy-gated")
     p.add_argument("--calib-data", help="dataset name or YAML for calibration and gates (default: the run's)")
     p.add_argument("--calib-images", type=positive_int, default=CALIB_IMAGES, help="calibration images from the train split")
@@ -21,7 +26,10 @@ def register(sub) -> None:
     p.add_argument("--types", choices=("u8s8", "u8s7", "s8s8"), default="u8s8",
                    help="INT8 activation/weight types: u8s8 is exact and fast on ARM and x86 VNNI; u8s7 (7-bit "
                         "weights) for x86 CPUs without VNNI, whose u8s8 kernels saturate (see docs)")
-    p.add_argument("--raw", action="store_true", help="classic [1, 4+nc, anchors] output (needs NMS)")
+    p.add_argument("--head", choices=(*HEADS, "both"), default="nms-free",
+                   help="nms-free: [1, 300, 6] boxes; raw: the one-to-many head's [1, 4+nc, anchors] output, which "
+                        "detect runs NMS on (often more accurate at short training budgets); both: one file set each")
+    p.add_argument("--raw", action="store_const", const="raw", dest="head", help="the same as --head raw")
     p.add_argument("--max-drop", type=non_negative_float, default=1.5, help="largest INT8 mAP50-95 drop allowed, in points")
     p.add_argument("--ultralytics-int8", action="store_true",
                    help="also write INT8 made by Ultralytics' own quantize=8 path (baseline for reports)")
@@ -31,11 +39,21 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    """Export and print the files written."""
-    from .exporter import export
+    """Export (one point, or a sweep of sizes x heads) and print the files written."""
+    import sys
 
-    for path in export(args.weights, imgsz=args.imgsz, int8=args.int8, calib_data=args.calib_data,
-                       calib_images=args.calib_images, calib_method=args.calib_method, types=args.types,
-                       out=args.out, raw=args.raw, max_drop=args.max_drop, skip_gates=args.skip_gates,
-                       with_ultralytics_int8=args.ultralytics_int8):
+    from .exporter import export
+    from .sweep import sweep
+
+    sizes, heads = flat(args.imgsz) or [None], heads_of(args.head)
+    common = dict(int8=args.int8, calib_data=args.calib_data, calib_images=args.calib_images,
+                  calib_method=args.calib_method, types=args.types, out=args.out, max_drop=args.max_drop,
+                  skip_gates=args.skip_gates, with_ultralytics_int8=args.ultralytics_int8)
+    if len(sizes) * len(heads) == 1:
+        files, left_out = export(args.weights, imgsz=sizes[0], raw=HEADS[heads[0]], **common), []
+    else:
+        files, left_out = sweep(args.weights, sizes, heads, **common)
+    for path in files:
         print(path)
+    for point, why in left_out:
+        print(f"export: no INT8 at {point}: {why}", file=sys.stderr)

@@ -42,7 +42,7 @@ class Source:
     def facts(self) -> dict:
         """Where the model came from (model card); the weights are hashed once per export."""
         keep = ("model", "activation", "census", "params", "gflops@640", "dataset", "seed", "epochs", "imgsz",
-                "teacher", "converted_from")
+                "teacher", "converted_from", "wall_seconds")
         return {"weights": str(self.weights), "weights_sha256": sha256_file(self.weights),
                 "run": {k: self.record[k] for k in keep if k in self.record}, "lineage": self.lineage()}
 
@@ -101,7 +101,8 @@ def fp32_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
 
 def int8_file(src: Source, fp32: Path, fp32_acc, staging: Path, calib_images: int, calib_method: str, types: str,
               exclude_head: bool, max_drop: float, seed: int, required: bool) -> tuple:
-    """(path, card) of the INT8 export, or (None, None) when no calibration passed and it is not required."""
+    """(path, card, failure) of the INT8 export; (None, None, why) when no calibration passed and it is not
+    required."""
     from leakyolo.datasets import dataset_identity
 
     dest = src.file(staging, "int8")
@@ -113,11 +114,11 @@ def int8_file(src: Source, fp32: Path, fp32_acc, staging: Path, calib_images: in
         if required:
             raise GateError(result.failure)
         log(f"INT8 not published: {result.failure}")
-        return None, None
+        return None, None, result.failure
     calibration = {**dataset_identity(src.data), "split": "train", "seed": seed,
                    "preprocessing": "letterbox (leakyolo.detect.preprocess)"}
     return dest, card(dest, model=src.model, precision="int8", source=src.facts, quantization=result.settings,
-                      calibration=calibration, gates=result.gates, accuracy=result.accuracy)
+                      calibration=calibration, gates=result.gates, accuracy=result.accuracy), ""
 
 
 def ultralytics_int8_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
@@ -154,7 +155,8 @@ def export(weights_or_run: Union[str, Path], imgsz: Optional[int] = None, int8: 
     defaults to the size the checkpoint was trained at.
     calib_method "auto" tries MinMax, then Percentile, then Entropy until the accuracy gate passes.
     An INT8 model that fails its gate is never written; with int8_required=False the FP32 model is
-    still published (the pipeline uses this so one model's INT8 cannot stop a comparison).
+    still published and its card says why there is no INT8 (the pipeline and sweeps use this so one
+    model's or one size's INT8 cannot stop a comparison).
     """
     src = open_source(weights_or_run, imgsz, raw, calib_data, name, need_data=int8 or not skip_gates)
     out = Path(out) if out else (src.weights.parent.parent / "onnx" if src.record else src.weights.parent)
@@ -163,10 +165,12 @@ def export(weights_or_run: Union[str, Path], imgsz: Optional[int] = None, int8: 
         fp32, fp32_card, fp32_acc = fp32_file(src, staging, skip_gates)
         cards = {fp32: fp32_card}
         if int8:
-            path, facts = int8_file(src, fp32, fp32_acc, staging, calib_images, calib_method, types, exclude_head,
-                                    max_drop, seed, int8_required)
+            path, facts, failure = int8_file(src, fp32, fp32_acc, staging, calib_images, calib_method, types,
+                                             exclude_head, max_drop, seed, int8_required)
             if path:
                 cards[path] = facts
+            else:
+                fp32_card["int8_failure"] = failure
         if with_ultralytics_int8:
             path, facts = ultralytics_int8_file(src, staging, skip_gates)
             cards[path] = facts

@@ -5,7 +5,7 @@ run folder that export, eval, bench and detect take."""
 from pathlib import Path
 from typing import Optional, Union
 
-from leakyolo.base.defaults import IMGSZ
+from leakyolo.base.defaults import CONVERTED, IMGSZ
 from leakyolo.base.offline import import_ultralytics
 
 from .teacher import DEFAULT_DIS, checkpoint_of, to_leaky
@@ -27,7 +27,7 @@ def convert(checkpoint: Union[str, Path], data: str, epochs: int = DEFAULT_EPOCH
     facts = to_leaky(source, swapped, slope)
     try:
         return train(str(swapped), data, epochs=epochs, imgsz=imgsz, project=project, name=run_name,
-                     teacher=source, dis=dis, record_extra={"model": f"{facts['model']}-converted",
+                     teacher=source, dis=dis, record_extra={"model": facts["model"] + CONVERTED,
                                                             "converted_from": facts,
                                                             "activation": facts["activation"]}, **train_args)
     finally:

@@ -67,7 +67,7 @@ def check_teacher(teacher, data_yaml: str, student, dis: float) -> dict:
         raise UserError(f"--dis {dis}: the distillation loss weight must be above 0")
     run = read_run_json(path.parent.parent / "run.json")
     return {"path": str(path.resolve()), "sha256": sha256_file(path), "model": run.get("model") or path.stem,
-            "mAP50-95": run.get("metrics", {}).get("mAP50-95"), "dis": dis}
+            "mAP50-95": run.get("metrics", {}).get("mAP50-95"), "wall_seconds": run.get("wall_seconds"), "dis": dis}
 
 
 def to_leaky(source: Path, dest: Path, slope: float) -> dict:
@@ -90,4 +90,4 @@ def to_leaky(source: Path, dest: Path, slope: float) -> dict:
         "imgsz")}}, dest)
     run = read_run_json(source.parent.parent / "run.json")
     return {"path": str(source.resolve()), "sha256": sha256_file(source), "model": run.get("model") or source.stem,
-            "activation": f"LeakyReLU({slope}) (was {run.get('activation') or 'as trained'})"}
+            "wall_seconds": run.get("wall_seconds"), "activation": f"LeakyReLU({slope}) (was {run.get('activation') or 'as trained'})"}

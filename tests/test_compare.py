@@ -113,8 +113,9 @@ def test_report_from_two_machines(pipeline_out, tmp_path):
     html = (tmp_path / "r" / "report.html").read_text()
     assert "fake Pi 5, 1 thr" in md and "fake Pi 5" in html and "<img" in html
     for m in pi_record["models"]:  # every latency number is traceable to the JSON
-        p50 = m["results"]["1"]["model_only"]["p50"]
-        assert f"{p50:.2f} / " in md, (m["file"], p50)
+        p50 = m["results"]["1"]["model_only"]["p50"]  # the tables: main exports; the frontier: every file
+        assert f"{p50:.2f} / " in md or "-raw-" in m["file"], (m["file"], p50)
+        assert f"{m['imgsz'][0]} ({m['results']['1']['end_to_end']['p50']:.2f}, " in md, m["file"]
     lines = [line for line in md.splitlines() if line.startswith("| yolo26n | SiLU | fp32 |")]
     assert lines and lines[0].count("1.00x") == 4  # the baseline against itself, 2 machines x 2 thread counts
     int8 = [line for line in md.splitlines() if line.startswith("| leakyolo-n | LeakyReLU(0.1) | int8 |")]
@@ -162,8 +163,8 @@ def test_report_writes_readme_block(pipeline_out, tmp_path):
     bench = json.loads(files[0].read_text())
     created = bench["created"][:10]
     assert f", {created}." in once
-    for m in bench["models"]:  # every latency in the block comes from the bench JSON
-        assert f"{m['results']['1']['model_only']['p50']:.2f} / " in once, m["file"]
+    for m in bench["models"]:  # every latency in the block comes from the bench JSON (main exports)
+        assert f"{m['results']['1']['model_only']['p50']:.2f} / " in once or "-raw-" in m["file"], m["file"]
     for m in json.loads(files[1].read_text())["models"]:
         assert f"| {m['mAP50-95']:.3f} | {m['mAP50']:.3f} |" in once, m["file"]
     report(files, tmp_path / "docs" / "r", title="T", note="n", readme=readme)
@@ -183,7 +184,7 @@ def test_report_checks_the_targets(pipeline_out, tmp_path):
     md = report([results / "bench-shapes.json", results / "eval-shapes.json"], tmp_path / "one").read_text()
     targets = md.split("## Targets")[1].split("\n\nLatency: model-only")[0]
     p50 = {(m["card"]["model"], m["card"]["precision"], "ultralytics" in (m["card"].get("quantization") or "")):
-           m["results"]["1"]["model_only"]["p50"] for m in bench["models"]}
+           m["results"]["1"]["model_only"]["p50"] for m in bench["models"] if "-raw-" not in m["file"]}
     ours, fp32 = p50[("leakyolo-n", "int8", False)], p50[("yolo26n", "fp32", False)]
     line = next(x for x in targets.splitlines() if "<= 0.33x YOLO26n FP32" in x and ", 1 thr |" in x)
     assert "| shapes at 64 px, " in line  # the input size the latencies were measured at
@@ -205,3 +206,15 @@ def test_report_checks_the_targets(pipeline_out, tmp_path):
         assert line.endswith(f"| shapes, mean of 2 seed(s) | {shift * 100:+.1f} points ({base + shift:.3f} vs "
                              f"{base:.3f}) | {verdict} |"), line
     assert "Targets:" in (tmp_path / "two" / "summary.md").read_text()
+
+
+def test_rows_name_distilled_and_converted_models_and_their_training_cost():
+    from leakyolo.compare.results import Row, display_model
+    from leakyolo.compare.tables import training_cost
+
+    assert display_model({"model": "leakyolo-n", "teacher": "yolo26n"}, "f") == "leakyolo-n-distilled"
+    assert display_model({"model": "yolo26n-converted", "teacher": "yolo26n", "converted_from": "yolo26n"},
+                         "f") == "yolo26n-converted"
+    assert display_model({}, "f.onnx") == "f.onnx"
+    assert training_cost(Row(train_s=[100.0, 120.0], teacher_s=[200.0, 220.0])) == "110 (+ 210)"
+    assert training_cost(Row(train_s=[90.0], teacher_s=[None])) == "90" and training_cost(Row()) == "—"
