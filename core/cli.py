@@ -29,9 +29,13 @@ def add_pipeline(sub) -> None:
     """The main job."""
     p = sub.add_parser("pipeline", help="the main job: data, training, export, eval, bench, report, demo video")
     p.add_argument("--profile", choices=("quick", "full"), default="quick",
-                   help="quick (~20 min, illustrative) or full (~2 h here: the comparison, 2 seeds, trees + digits)")
+                   help="quick (~20 min, illustrative) or full (~4 h here: the comparison, 2 seeds, trees + digits)")
     p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
-    p.add_argument("--models", type=lambda s: s.split(","), help="comma separated (default: per profile; quick: all three, full: leakyolo-n,yolo26n)")
+    p.add_argument("--models", type=lambda s: s.split(","),
+                   help="comma separated registered models or pipeline recipes (leakyolo-n-distilled: distilled from "
+                        "that seed's yolo26n; yolo26n-converted: yolo26n swapped to Leaky ReLU and fine-tuned); a "
+                        "recipe brings its source model. Default: per profile; quick: leakyolo-n,yolo26n-leaky,"
+                        "yolo26n, full: leakyolo-n,yolo26n,leakyolo-n-distilled,yolo26n-converted")
     p.add_argument("--imgsz", type=int)
     p.add_argument("--epochs", type=int, help="override the profile's epochs for every dataset")
     p.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 0,1")

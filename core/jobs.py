@@ -52,17 +52,25 @@ def stop(running: dict) -> None:
         proc.wait()
 
 
+def next_ready(queue: list, running: dict):
+    """The first queued task none of whose prerequisites is still queued or running, else None."""
+    waiting = {task[0] for task in queue} | {name for name, *_ in running.values()}
+    return next((task for task in queue if not (task[2] & waiting)), None)
+
+
 def run_jobs(st, tasks: list, slots: list) -> None:
-    """Run tasks, (stage name, leakyolo argv) pairs, one per slot at a time (a slot: the cores to pin
-    to, or None). After a failure no new task starts; the running ones finish (their work stays
-    valid) and the failure is raised."""
+    """Run tasks, (stage name, leakyolo argv, names of tasks it must wait for), one per slot at a time (a
+    slot: the cores to pin to, or None), in the given order as far as prerequisites allow. After a failure
+    no new task starts; the running ones finish (their work stays valid) and the failure is raised."""
     free = list(slots)
     queue, running, failed = list(tasks), {}, None
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops the children too
     try:
         while running or (queue and not failed):
-            while queue and free and not failed:
-                name, argv = queue.pop(0)
+            while free and not failed and next_ready(queue, running):
+                task = next_ready(queue, running)
+                queue.remove(task)
+                name, argv, _ = task
                 cores = free.pop(0)
                 proc, log = start(st, name, argv, cores)
                 running[proc] = (name, cores, log, time.time())

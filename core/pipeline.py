@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 
 from leakyolo.base.defaults import BASELINE as BASELINE_MODEL
+from leakyolo.base import defaults
 from leakyolo.base.defaults import CALIB_IMAGES, IMGSZ, PRODUCT
 from leakyolo.detect.model_file import file_name
 
@@ -19,24 +20,33 @@ from .jobs import core_groups, run_jobs
 from .stages import Stages, check_disk
 
 MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
+DISTILLED, CONVERTED = PRODUCT + defaults.DISTILLED, BASELINE_MODEL + defaults.CONVERTED
+# Rows made from another row's trained checkpoint of the same dataset and seed (its hash is a stage input):
+# LeakYOLO-n distilled from YOLO26n (dis 1.5 beat Ultralytics' default 6 at the quick budget,
+# docs/performance.md), and YOLO26n converted to Leaky ReLU, fine-tuned `epochs` on top of its own training.
+RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE_MODEL, "dis": 1.5},
+           CONVERTED: {"model": BASELINE_MODEL, "convert": BASELINE_MODEL, "epochs": 10}}
+DISTILL_OVERHEAD = 1.5  # training time with a teacher / without, measured (docs/performance.md)
 # Identical for every model within a profile. nbs = batch: Ultralytics' default nominal batch of 64
 # accumulates gradients over 64/batch batches, i.e. 8x fewer optimizer steps at batch 8, which on
 # these small sets and budgets slowed learning ~2x (measured, docs/performance.md). Quick also
 # turns mosaic off and shortens warmup: at a few minutes per model mosaic leaves too few learnable
-# iterations (measured on shapes and trees). Full is sized to finish in one sitting of about 2 h
-# on a 2-core CPU with --jobs 2: LeakYOLO-n against YOLO26n, the baseline the
-# targets name. The activation-swap ablation (--models ...,yolo26n-leaky) and longer schedules
-# (--epochs) cost hours more; at 60 digits epochs the gap to YOLO26n was smaller (docs/performance.md).
+# iterations (measured on shapes and trees). Full trains LeakYOLO-n and YOLO26n (the baseline the
+# targets name), then the two recipe rows from that seed's YOLO26n: about 3 h of training on a 2-core
+# CPU with --jobs 2, plus about 1 h of sweep, eval and bench (docs/performance.md). The activation-swap
+# ablation (--models ...,yolo26n-leaky) and longer schedules (--epochs) cost hours more.
+# sweep: the speed-accuracy frontier's input sizes (the training size and `steps` sizes below it, 32 px
+# apart), both heads, on the first `seeds` seeds: each point is a gated FP32 + INT8 export.
 PROFILES = {
     "quick": {"data": ["digits"], "models": MODELS, "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30},
-              "seeds": [0],
+              "seeds": [0], "sweep": {"steps": 1, "seeds": 1},
               "train": {"batch": 8, "nbs": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
               "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": CALIB_IMAGES,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
-    "full": {"data": ["trees", "digits"], "models": [PRODUCT, BASELINE_MODEL], "imgsz": IMGSZ,
+    "full": {"data": ["trees", "digits"], "models": [PRODUCT, BASELINE_MODEL, DISTILLED, CONVERTED], "imgsz": IMGSZ,
              "epochs": {"trees": 30, "digits": 30, "shapes": 100},
-             "seeds": [0, 1], "train": {"batch": 16, "nbs": 16},
+             "seeds": [0, 1], "sweep": {"steps": 4, "seeds": 1}, "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
              "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
                      "and evaluator for every model; mean ± std over seeds"},
@@ -70,12 +80,37 @@ def training_seconds(cfg: dict, ds: str) -> float:
     return cfg["epochs"][ds] * EPOCH_SECONDS_AT_320.get(ds, 30) * (cfg["imgsz"] / 320) ** 2
 
 
+def relative_cost(cfg: dict, ds: str, model: str) -> float:
+    """A training's time relative to a plain training of the profile's length: recipes train `epochs` (if
+    set) with a teacher."""
+    recipe = RECIPES.get(model)
+    if not recipe:
+        return 1.0
+    return recipe_epochs(cfg, ds, model) / cfg["epochs"][ds] * DISTILL_OVERHEAD
+
+
+def recipe_epochs(cfg: dict, ds: str, model: str) -> int:
+    """A row's training epochs: the profile's, or a recipe's own (a conversion's fine-tune) up to them."""
+    return min(RECIPES.get(model, {}).get("epochs", cfg["epochs"][ds]), cfg["epochs"][ds])
+
+
+def base_model(model: str) -> str:
+    """The registered model a pipeline row trains (a recipe's student or converted model)."""
+    return RECIPES[model]["model"] if model in RECIPES else model
+
+
+def source_model(model: str):
+    """The row whose trained checkpoint a recipe starts from (its teacher), None for a plain training."""
+    recipe = RECIPES.get(model, {})
+    return recipe.get("teacher") or recipe.get("convert")
+
+
 def plan(cfg: dict, models: list) -> float:
     """Print the plan; return the estimated CPU seconds."""
     total = 0.0
     for ds in cfg["data"]:
         epochs = cfg["epochs"][ds]
-        seconds = training_seconds(cfg, ds) * len(models) * len(cfg["seeds"])
+        seconds = training_seconds(cfg, ds) * sum(relative_cost(cfg, ds, m) for m in models) * len(cfg["seeds"])
         total += seconds + 120
         print(f"  {ds}: {len(models)} models x {len(cfg['seeds'])} seed(s) x {epochs} epochs at {cfg['imgsz']} px "
               f"(~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
@@ -90,25 +125,27 @@ def training_cost(cfg: dict, models: list) -> dict:
     from leakyolo.models.registry import model_yaml
 
     size = f"gflops@{cfg['imgsz']}"
-    gflops = {m: params_and_gflops(YOLO(model_yaml(m)).model, (cfg["imgsz"],))[size] for m in models}
-    return {(ds, m): training_seconds(cfg, ds) * gflops[m] for ds in cfg["data"] for m in models}
+    gflops = {m: params_and_gflops(YOLO(model_yaml(base_model(m))).model, (cfg["imgsz"],))[size] for m in models}
+    return {(ds, m): training_seconds(cfg, ds) * gflops[m] * relative_cost(cfg, ds, m)
+            for ds in cfg["data"] for m in models}
 
 
-def train_stage(st: Stages, run_dir: Path, inputs: dict, **kwargs) -> str:
-    """Train, resuming a half-trained run made with the same inputs; start over if inputs changed."""
+def train_stage(st: Stages, run_dir: Path, inputs: dict, fit, kwargs: dict) -> str:
+    """fit(**kwargs) (train or convert) into run_dir, resuming a half-trained run made with the same inputs;
+    start over if inputs changed."""
     from leakyolo.models.train import train
 
     marker = run_dir / "pipeline-inputs.json"
     last = run_dir / "weights" / "last.pt"
     if last.is_file() and marker.is_file() and json.loads(marker.read_text()) == json.loads(json.dumps(inputs)):
         st.say(f"resuming {run_dir.name} from {last}")
-        return str(train(kwargs["model"], kwargs["data"], resume=run_dir))
+        return str(train(kwargs.get("model"), kwargs["data"], resume=run_dir))
     if run_dir.exists():
         shutil.rmtree(run_dir)
     write_json(marker, inputs)
-    done = train(**kwargs, project=run_dir.parent, name=run_dir.name, exist_ok=True,
-                 callbacks={"on_pretrain_routine_start": lambda tr: write_json(Path(tr.save_dir) / marker.name,
-                                                                              inputs)})
+    done = fit(**kwargs, project=run_dir.parent, name=run_dir.name, exist_ok=True,
+               callbacks={"on_pretrain_routine_start": lambda tr: write_json(Path(tr.save_dir) / marker.name,
+                                                                            inputs)})
     return str(done)
 
 
@@ -135,15 +172,15 @@ def demo_video(dataset_yaml: str, model: Path, out: Path) -> list:
     return [str(demo), str(jsonl), str(source)]
 
 
-def headline(out: Path, dataset: str) -> str:
-    """LeakYOLO-n INT8 vs YOLO26n FP32 / INT8: mAP and 1-thread latency, from this run's results."""
+def headline(out: Path, dataset: str, imgsz: int) -> str:
+    """The main exports (NMS-free, training size): mAP and 1-thread latency, from this run's results."""
     evals = json.loads((out / "results" / f"eval-{dataset}.json").read_text())["models"]
     bench = json.loads((out / "results" / f"bench-{dataset}.json").read_text())["models"]
     lat = {m["sha256"]: m["results"].get("1", {}).get("model_only", {}).get("p50") for m in bench}
-    lines = [f"{'model':<36}{'mAP50-95':>9}{'mAP50':>8}{'p50 ms (1 thr)':>16}"]
+    lines = [f"{'model':<40}{'mAP50-95':>9}{'mAP50':>8}{'p50 ms (1 thr)':>16}"]
     for m in evals:
-        if m["card"].get("model") in (PRODUCT, BASELINE_MODEL):
-            lines.append(f"{m['file']:<36}{m['mAP50-95']:>9.3f}{m['mAP50']:>8.3f}{lat.get(m['sha256']) or 0:>16.2f}")
+        if m["imgsz"] == imgsz and m["card"].get("head", "nms-free") == "nms-free":
+            lines.append(f"{m['file']:<40}{m['mAP50-95']:>9.3f}{m['mAP50']:>8.3f}{lat.get(m['sha256']) or 0:>16.2f}")
     return "\n".join(lines)
 
 
@@ -168,9 +205,12 @@ def settle(profile: str, data, models, imgsz, seeds, epochs, jobs: int) -> tuple
     if profile not in PROFILES:
         raise UserError(f"unknown profile '{profile}': choose {', '.join(PROFILES)}")
     cfg = json.loads(json.dumps(PROFILES[profile]))
-    models = models or cfg["models"]
+    models = list(models or cfg["models"])
     for m in models:
-        spec(m)
+        if m not in RECIPES:
+            spec(m)
+        elif source_model(m) not in models:  # a recipe needs its source row, trained first
+            models.insert(models.index(m), source_model(m))
     if jobs < 1:
         raise UserError(f"--jobs {jobs}: pass 1 or more")
     cfg["data"] = data or cfg["data"]
@@ -188,6 +228,8 @@ def announce(p: Plan, profile: str, jobs: int) -> None:
     why = WHY_U8S7 if p.int8_types == "u8s7" else ""
     print(f"  models: {', '.join(p.models)}; export FP32 + INT8 {p.int8_types} (gated{why}); eval; "
           f"bench {p.cfg['bench']['threads']} threads; emulated ARM check (first dataset and seed); report; demo video\n"
+          f"  speed-accuracy sweep: sizes {', '.join(map(str, sweep_sizes(p.cfg)))} x NMS-free and raw heads, FP32 + "
+          f"INT8, first {p.cfg['sweep']['seeds']} seed(s)\n"
           f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU"
           f"{f' in one job; --jobs {jobs}: {jobs} trainings at a time' if jobs > 1 else ''}", file=sys.stderr)
 
@@ -202,19 +244,34 @@ def build_data(p: Plan) -> None:
                                  lambda ds=ds: str(build(ds, imgsz=cfg["imgsz"]))) for ds in cfg["data"]}
     content = {ds: json.loads((Path(y).parent / "dataset.json").read_text())["content_sha256"]
                for ds, y in p.data_yamls.items()}
-    digest = {model: model_digest(model) for model in p.models}
+    digest = {model: model_digest(base_model(model)) for model in p.models}
     p.inputs_of = {(ds, model, seed): {
-        "model": model, "model_yaml": digest[model], "imgsz": cfg["imgsz"], "epochs": cfg["epochs"][ds],
-        "seed": seed, "data": content[ds], **cfg["train"]}
+        "model": model, "model_yaml": digest[model], "imgsz": cfg["imgsz"], "epochs": recipe_epochs(cfg, ds, model),
+        "seed": seed, "data": content[ds], **cfg["train"], **({"recipe": RECIPES[model]} if model in RECIPES else {})}
         for ds in cfg["data"] for seed in cfg["seeds"] for model in p.models}
+
+
+def source_weights(p: Plan, ds: str, model: str, seed: int):
+    """The trained checkpoint a recipe row starts from (None for plain rows)."""
+    source = source_model(model)
+    return source and p.out / "train" / run_name(ds, source, seed) / "weights" / "best.pt"
+
+
+def inputs(p: Plan, ds: str, model: str, seed: int) -> dict:
+    """A training's stage inputs; a recipe's include its source checkpoint's hash (None until trained),
+    so a retrained teacher retrains its students."""
+    weights = source_weights(p, ds, model, seed)
+    if weights is None:
+        return p.inputs_of[ds, model, seed]
+    return {**p.inputs_of[ds, model, seed], "source_sha256": sha256_file(weights) if weights.is_file() else None}
 
 
 def train_in_jobs(p: Plan, profile: str, epochs, jobs: int, slots: list) -> None:
     """Trainings not yet done, `jobs` at a time in child processes (longest first)."""
     cfg = p.cfg
-    todo = [key for key, inputs in p.inputs_of.items() if not p.st.is_done(f"train-{run_name(*key)}", inputs)]
+    todo = [key for key in p.inputs_of if not p.st.is_done(f"train-{run_name(*key)}", inputs(p, *key))]
     if len(todo) < len(p.inputs_of):
-        left = sum(training_seconds(cfg, ds) for ds, _, _ in todo)
+        left = sum(training_seconds(cfg, ds) * relative_cost(cfg, ds, m) for ds, m, _ in todo)
         print(f"  {len(p.inputs_of) - len(todo)} of {len(p.inputs_of)} trainings already done: ~{left / 60:.0f} min "
               f"of training left", file=sys.stderr)
     if jobs <= 1:
@@ -224,18 +281,28 @@ def train_in_jobs(p: Plan, profile: str, epochs, jobs: int, slots: list) -> None
     cost = training_cost(cfg, p.models) if todo else {}
     todo.sort(key=lambda key: -cost[key[:2]])  # longest first: every slot stays busy to the end
     run_jobs(p.st, [(f"train-{run_name(ds, model, seed)}", common + ["--data", ds, "--models", model,
-                                                                    "--seeds", str(seed)])
+                                                                    "--seeds", str(seed)],
+                     {f"train-{run_name(ds, source_model(model), seed)}"} if source_model(model) else set())
                     for ds, model, seed in todo], slots)
 
 
 def train_one(p: Plan, ds: str, model: str, seed: int) -> Path:
     """The training stage of one dataset, model and seed; its run folder."""
+    from leakyolo.models.convert import convert
+    from leakyolo.models.train import train
+
     run_dir = p.out / "train" / run_name(ds, model, seed)
-    inputs = p.inputs_of[ds, model, seed]
-    kwargs = dict(model=model, data=p.data_yamls[ds], epochs=p.cfg["epochs"][ds], imgsz=p.cfg["imgsz"], seed=seed,
-                  device=p.device, workers=2, **p.cfg["train"])
-    p.st.run(f"train-{run_name(ds, model, seed)}", inputs, [run_dir / "weights" / "best.pt"],
-             lambda: train_stage(p.st, run_dir, inputs, **kwargs))
+    stage_inputs, recipe = inputs(p, ds, model, seed), RECIPES.get(model, {})
+    kwargs = dict(data=p.data_yamls[ds], epochs=recipe_epochs(p.cfg, ds, model), imgsz=p.cfg["imgsz"],
+                  seed=seed, device=p.device, workers=2, **p.cfg["train"])
+    if "convert" in recipe:
+        fit, kwargs["checkpoint"] = convert, source_weights(p, ds, model, seed)
+    else:
+        fit, kwargs["model"] = train, base_model(model)
+    if "teacher" in recipe:
+        kwargs.update(teacher=source_weights(p, ds, model, seed), dis=recipe["dis"])
+    p.st.run(f"train-{run_name(ds, model, seed)}", stage_inputs, [run_dir / "weights" / "best.pt"],
+             lambda: train_stage(p.st, run_dir, stage_inputs, fit, kwargs))
     return run_dir
 
 
@@ -251,6 +318,35 @@ def export_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path) -> list:
         run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=p.out / "onnx" / ds,
         calib_method="auto", types=p.int8_types, name=f"{model}-s{seed}", with_ultralytics_int8=baseline,
         int8_required=False)])
+
+
+def sweep_sizes(cfg: dict) -> list:
+    """The sweep's input sizes: the training size and `steps` sizes below it, 32 px apart (the models' stride),
+    none under 64 px."""
+    return [cfg["imgsz"] - 32 * k for k in range(cfg["sweep"]["steps"], -1, -1) if cfg["imgsz"] - 32 * k >= 64]
+
+
+def sweep_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path, whole: bool) -> list:
+    """The speed-accuracy sweep of one trained model: every size x head but the main export (whole), else
+    only the raw head at the training size (the raw-head accuracy target counts every seed). One stage per
+    point: a rerun skips finished points; an INT8 that fails its gate at one point leaves only the FP32."""
+    from leakyolo.export.exporter import export
+    from leakyolo.export.sweep import HEADS
+
+    cfg, files = p.cfg, []
+    weights = sha256_file(run_dir / "weights" / "best.pt")
+    points = [(size, head) for size in sweep_sizes(cfg) for head in HEADS] if whole else [(cfg["imgsz"], "raw")]
+    for size, head in points:
+        if (size, head) == (cfg["imgsz"], "nms-free"):  # the main export
+            continue
+        inputs = {"weights": weights, "imgsz": size, "head": head, "calib": cfg["calib_images"],
+                  "calib_method": "auto", "types": p.int8_types}
+        files += p.st.run(f"sweep-{run_name(ds, model, seed)}-{size}-{head}", inputs, lambda r: r,
+                          lambda size=size, head=head: [str(f) for f in export(
+                              run_dir, imgsz=size, raw=HEADS[head], int8=True, calib_images=cfg["calib_images"],
+                              out=p.out / "onnx" / ds, calib_method="auto", types=p.int8_types,
+                              name=f"{model}-s{seed}", int8_required=False)])
+    return files
 
 
 def measure(p: Plan, ds: str, files: list, first_seed_files: list) -> list:
@@ -306,7 +402,7 @@ def finish(p: Plan, profile: str, result_files: list) -> Path:
     print(f"\nDone in {sum(p.st.timings.values()) / 60:.1f} min. Stage times (s): {json.dumps(p.st.timings)}",
           file=sys.stderr)
     print(f"ONNX files and model cards: {out / 'onnx'}\nreport: {report_dir / 'report.md'} and report.html\n"
-          f"demo video: {demo[0]}\n\n{headline(out, first)}\n\n"
+          f"demo video: {demo[0]}\n\n{headline(out, first, cfg['imgsz'])}\n\n"
           f"Try it: detect --source camera --model {lead}\n"
           f"    or: detect --source {demo[2]} --model {lead} --show", file=sys.stderr)
     return report_dir / "report.md"
@@ -346,6 +442,10 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
                     exported = export_one(p, ds, model, seed, run_dir)
                     files += exported
                     first_seed_files += exported if seed == cfg["seeds"][0] else []
+        for seed in ([] if train_only else cfg["seeds"]):
+            for model in models:
+                files += sweep_one(p, ds, model, seed, p.out / "train" / run_name(ds, model, seed),
+                                   whole=seed in cfg["seeds"][:cfg["sweep"]["seeds"]])
         if not train_only:
             result_files += measure(p, ds, files, first_seed_files)
     if train_only:

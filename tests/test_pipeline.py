@@ -13,8 +13,10 @@ from leakyolo.pipeline import pipeline
 def test_pipeline_artifacts(pipeline_out):
     onnx = pipeline_out / "onnx" / "shapes"
     names = sorted(p.name for p in onnx.glob("*.onnx"))
-    assert names == ["leakyolo-n-s0-64-fp32.onnx", "leakyolo-n-s0-64-int8.onnx", "yolo26n-s0-64-fp32.onnx",
-                     "yolo26n-s0-64-int8-ultralytics.onnx", "yolo26n-s0-64-int8.onnx"]
+    assert names == ["leakyolo-n-s0-64-fp32.onnx", "leakyolo-n-s0-64-int8.onnx", "leakyolo-n-s0-64-raw-fp32.onnx",
+                     "leakyolo-n-s0-64-raw-int8.onnx", "yolo26n-s0-64-fp32.onnx", "yolo26n-s0-64-int8-ultralytics.onnx",
+                     "yolo26n-s0-64-int8.onnx", "yolo26n-s0-64-raw-fp32.onnx", "yolo26n-s0-64-raw-int8.onnx"]
+    # the sweep at 64 px (nothing smaller): the raw head beside the main NMS-free export
     for p in onnx.glob("*.onnx"):
         card = json.loads(p.with_suffix(".json").read_text())
         assert card["file"] == p.name and card["accuracy"] is not None
@@ -25,6 +27,10 @@ def test_pipeline_artifacts(pipeline_out):
     report = pipeline_out / "report"
     text = (report / "report.md").read_text()
     assert "quick budget: illustrative, not a comparison" in text and "| yolo26n | SiLU | fp32 |" in text
+    frontier = text.split("## Speed-accuracy frontier")[1].split("\n## ")[0]
+    assert "| leakyolo-n int8, raw | 64 | 64 (" in frontier and "(one point: a frontier needs two)" in frontier
+    assert "| leakyolo-n INT8 vs yolo26n FP32 | shapes, " in frontier  # a verdict per dataset and thread count
+    assert "(raw head + NMS)" in text.split("## Targets")[1]
     for png in ("latency_vs_map-shapes-1thr.png", "latency_vs_map-shapes-2thr.png", "latency_per_model-shapes.png",
                 "int8_speedup-shapes.png"):  # one set per dataset, one accuracy / latency plot per thread count
         assert (report / png).stat().st_size > 1000
@@ -169,10 +175,10 @@ def test_jobs_failures_and_limits(tmp_path):
 
     st = Stages(tmp_path)
     with pytest.raises(UserError, match=r"stage train-x failed in its job \(exit 2; log .*train-x.job.log\)"):
-        run_jobs(st, [("train-x", ["no-such-command"]), ("train-y", ["--version"])], [None])
+        run_jobs(st, [("train-x", ["no-such-command"], set()), ("train-y", ["--version"], set())], [None])
     assert "invalid choice: 'no-such-command'" in (tmp_path / "logs" / "train-x.job.log").read_text()
     assert not (tmp_path / "logs" / "train-y.job.log").exists()  # nothing new starts after a failure
-    run_jobs(st, [("a", ["--version"]), ("b", ["--version"])], [None, None])
+    run_jobs(st, [("a", ["--version"], set()), ("b", ["--version"], {"a"})], [None, None])
     assert (tmp_path / "logs" / "b.job.log").read_text().startswith("leakyolo ")
     too_many = len(os.sched_getaffinity(0)) + 1
     with pytest.raises(UserError, match=f"--jobs {too_many}: this process may use"):
@@ -196,6 +202,43 @@ def test_jobs_stop_their_children_when_the_pipeline_is_killed(tmp_path, monkeypa
     monkeypatch.setattr(jobs, "start", lambda *a: started.append(real_start(*a)[0]) or (started[-1], None))
     threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()  # `kill <pipeline pid>`
     with pytest.raises(KeyboardInterrupt):
-        jobs.run_jobs(Stages(tmp_path), [("a", []), ("b", []), ("c", [])], [None, None])
+        jobs.run_jobs(Stages(tmp_path), [("a", [], set()), ("b", [], set()), ("c", [], set())], [None, None])
     assert len(started) == 2 and all(p.returncode is not None for p in started)  # both stopped, c never started
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the pipeline's own handler is put back
+
+
+def test_recipes_train_after_their_source_and_follow_its_hash(tmp_path, capsys):
+    import shutil
+
+    from leakyolo.base.provenance import sha256_file
+
+    run = dict(data=["shapes"], models=["leakyolo-n-distilled", "yolo26n-converted"], imgsz=64, epochs=1,
+               out=tmp_path, train_only=True)
+    pipeline("quick", **run, jobs=2)
+    err = capsys.readouterr().err
+    assert "models: yolo26n, leakyolo-n-distilled, yolo26n-converted" in err  # the source joins, trained first
+    for student in ("leakyolo-n-distilled", "yolo26n-converted"):
+        assert err.index("train-shapes-yolo26n-s0: done") < err.index(f"train-shapes-{student}-s0: started")
+    train = tmp_path / "quick" / "train"
+    teacher = train / "shapes-yolo26n-s0" / "weights" / "best.pt"
+    distilled = json.loads((train / "shapes-leakyolo-n-distilled-s0" / "run.json").read_text())
+    converted = json.loads((train / "shapes-yolo26n-converted-s0" / "run.json").read_text())
+    assert distilled["teacher"]["sha256"] == sha256_file(teacher) and distilled["teacher"]["dis"] == 1.5
+    assert distilled["teacher"]["wall_seconds"] > 0  # the report shows the teacher's training cost
+    assert converted["model"] == "yolo26n-converted" and converted["converted_from"]["sha256"] == sha256_file(teacher)
+    assert converted["epochs"] == 1  # a conversion's 10 fine-tune epochs, capped by the profile's
+    shutil.copy(train / "shapes-leakyolo-n-distilled-s0" / "weights" / "best.pt", teacher)  # "a retrained teacher"
+    pipeline("quick", **run)
+    err = capsys.readouterr().err
+    assert "train-shapes-yolo26n-s0: up to date, skipped" in err
+    for student in ("leakyolo-n-distilled", "yolo26n-converted"):  # its hash is their stage input
+        assert f"train-shapes-{student}-s0: started" in err
+
+
+def test_jobs_wait_for_their_prerequisites():
+    from leakyolo.jobs import next_ready
+
+    queue = [("b", [], {"a"}), ("c", [], set())]
+    assert next_ready(queue, {"proc": ("a", None, None, 0)})[0] == "c"  # a still runs: b waits
+    assert next_ready(queue, {})[0] == "b"  # a done
+    assert next_ready([("b", [], {"a"})], {"proc": ("a", None, None, 0)}) is None
