@@ -35,18 +35,19 @@ DISTILL_OVERHEAD = 1.5  # training time with a teacher / without, measured (docs
 # targets name), then the two recipe rows from that seed's YOLO26n: about 3 h of training on a 2-core
 # CPU with --jobs 2, plus about 1 h of sweep, eval and bench (docs/performance.md). The activation-swap
 # ablation (--models ...,yolo26n-leaky) and longer schedules (--epochs) cost hours more.
-# sweep: the speed-accuracy frontier's input sizes (the training size and `steps` sizes below it, 32 px
-# apart), both heads, on the first `seeds` seeds: each point is a gated FP32 + INT8 export.
+# sweep: the speed-accuracy frontier's input sizes (the training size and `steps` sizes below it, `step` px
+# apart: 192, 256, 320 in full), both heads, on the first `seeds` seeds: each point is a gated FP32 + INT8
+# export (about a minute each at 320 on digits here).
 PROFILES = {
     "quick": {"data": ["digits"], "models": MODELS, "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30},
-              "seeds": [0], "sweep": {"steps": 1, "seeds": 1},
+              "seeds": [0], "sweep": {"step": 32, "steps": 1, "seeds": 1},
               "train": {"batch": 8, "nbs": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
               "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": CALIB_IMAGES,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
     "full": {"data": ["trees", "digits"], "models": [PRODUCT, BASELINE_MODEL, DISTILLED, CONVERTED], "imgsz": IMGSZ,
              "epochs": {"trees": 30, "digits": 30, "shapes": 100},
-             "seeds": [0, 1], "sweep": {"steps": 4, "seeds": 1}, "train": {"batch": 16, "nbs": 16},
+             "seeds": [0, 1], "sweep": {"step": 64, "steps": 2, "seeds": 1}, "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
              "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
                      "and evaluator for every model; mean ± std over seeds"},
@@ -321,9 +322,10 @@ def export_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path) -> list:
 
 
 def sweep_sizes(cfg: dict) -> list:
-    """The sweep's input sizes: the training size and `steps` sizes below it, 32 px apart (the models' stride),
-    none under 64 px."""
-    return [cfg["imgsz"] - 32 * k for k in range(cfg["sweep"]["steps"], -1, -1) if cfg["imgsz"] - 32 * k >= 64]
+    """The sweep's input sizes: the training size and `steps` sizes below it, `step` px apart (a multiple of
+    the models' stride, 32), none under 64 px."""
+    sizes = (cfg["imgsz"] - cfg["sweep"]["step"] * k for k in range(cfg["sweep"]["steps"], -1, -1))
+    return [s for s in sizes if s >= 64]
 
 
 def sweep_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path, whole: bool) -> list:
