@@ -42,12 +42,14 @@ def start(st, name: str, argv: list, cores) -> tuple:
 
 
 def stop(running: dict) -> None:
-    """After Ctrl-C: the terminal's SIGINT reached the children too; pass it on to any that missed
-    it (the parent alone was signalled), then wait while they save their checkpoints."""
+    """After Ctrl-C or SIGTERM: the terminal's SIGINT reached the children too; stop any that missed it
+    (the parent alone was signalled) with SIGTERM, which they handle like Ctrl-C (SIGINT would not do:
+    a pipeline started in the background with `&` and its children ignore it), then wait while they
+    save their checkpoints."""
     time.sleep(2)
     for proc in running:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)
     for proc in running:
         proc.wait()
 

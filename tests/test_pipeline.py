@@ -198,7 +198,9 @@ def test_jobs_stop_their_children_when_the_pipeline_is_killed(tmp_path, monkeypa
 
     started = []
     real_start = jobs.start
-    monkeypatch.setattr(jobs, "leakyolo_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"])
+    # children that ignore SIGINT, as those of a pipeline started in the background with `&` do
+    child = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(120)"
+    monkeypatch.setattr(jobs, "leakyolo_command", lambda: [sys.executable, "-c", child])
     monkeypatch.setattr(jobs, "start", lambda *a: started.append(real_start(*a)[0]) or (started[-1], None))
     threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()  # `kill <pipeline pid>`
     with pytest.raises(KeyboardInterrupt):
