@@ -74,13 +74,15 @@ def int8_speedup(ax, rows: dict, columns: list, dataset: str) -> None:
 
 def frontier(ax, series: dict, col: tuple, dataset: str) -> None:
     """One dataset: each series' end-to-end p50 against mAP50-95 over its input sizes, sizes labelled."""
+    from matplotlib import colormaps
+
     for i, key in enumerate(sorted(k for k in series if k.dataset == dataset)):
-        pts = curve(series[key], col)
+        pts = sorted(curve(series[key], col), key=lambda p: p[2])  # joined in input-size order
         if not pts:
             continue
         style = "-" if key.precision == "int8" else "--"
         lines = ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker=MARKERS[i % len(MARKERS)],
-                        label=series_label(key) + ("" if len(pts) > 1 else " (one point)"))
+                        color=colormaps["tab20"](i % 20), label=series_label(key) + ("" if len(pts) > 1 else " (one point)"))
         for lat, acc, size in pts:
             ax.annotate(str(size), (lat, acc), textcoords="offset points", xytext=(3, 3), fontsize=6,
                         color=lines[0].get_color())
