@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 from leakyolo.base.defaults import BASELINE
 
-from .results import card_of, display_model, mean_spread, point, variant
+from .results import card_of, mean_spread, point, row_key, row_label
+from .tables import fmt
 
 
 class SeriesKey(NamedTuple):
@@ -35,13 +36,13 @@ class Point:
 
 def label(key: SeriesKey) -> str:
     """A series' name in tables and legends."""
-    return f"{key.model} {key.precision}{' (Ultralytics INT8)' if key.variant else ''}, {key.head}"
+    return f"{row_label(key)}, {key.head}"
 
 
 def series_key(m: dict, record: dict) -> SeriesKey:
+    """A result row's series: its report row, head and training size."""
     card = card_of(m, record)
-    return SeriesKey(card.get("dataset") or "?", display_model(card, m["file"]), card.get("precision") or "?",
-                     variant(card), point(m)[0], int(card.get("train_imgsz") or 0))
+    return SeriesKey(*row_key(card, m["file"]), point(m)[0], int(card.get("train_imgsz") or 0))
 
 
 def collect_series(results) -> dict:
@@ -67,10 +68,10 @@ def curve(points: dict, col: tuple) -> list:
     common = set.intersection(*[set(pt.map) & set(pt.lat.get(col, {})) for pt in points.values()]) or None
     out = []
     for size, pt in points.items():
-        lat = [v for seed, v in pt.lat.get(col, {}).items() if common is None or seed in common]
+        lat = mean_spread([v for seed, v in pt.lat.get(col, {}).items() if common is None or seed in common])[0]
         acc = [v for seed, v in pt.map.items() if common is None or seed in common]
-        if mean_spread(lat)[0] and acc:
-            out.append((mean_spread(lat)[0], mean_spread(acc)[0], size))
+        if lat and acc:
+            out.append((lat, mean_spread(acc)[0], size))
     return sorted(out)
 
 
@@ -124,14 +125,6 @@ def reference(series: dict, dataset: str, precision: str, col: tuple):
     return None
 
 
-def fmt_ms(ms) -> str:
-    return f"{ms:.2f}" if ms is not None else "—"
-
-
-def fmt_map(value) -> str:
-    return f"{value:.3f}" if value is not None else "—"
-
-
 def frontier_table(series: dict, dataset: str, col: tuple) -> tuple:
     """(header, body) for one dataset and column: each series' sizes and its mAP at YOLO26n's latencies."""
     int8, fp32 = reference(series, dataset, "int8", col), reference(series, dataset, "fp32", col)
@@ -148,8 +141,8 @@ def frontier_table(series: dict, dataset: str, col: tuple) -> tuple:
         listed = ", ".join(f"{size} ({lat:.2f}, {acc:.3f})" for lat, acc, size in sorted(pts, key=lambda p: p[2]))
         if len(pts) == 1:
             listed += " (one point: a frontier needs two)"
-        body.append([label(key), str(key.trained_at or "—"), listed, fmt_map(map_at(front, int8[0])) if int8 else "—",
-                     fmt_map(map_at(front, fp32[0])) if fp32 else "—", fmt_ms(ms_for(front, fp32[1])) if fp32 else "—"])
+        body.append([label(key), str(key.trained_at or "—"), listed, fmt(map_at(front, int8[0])) if int8 else "—",
+                     fmt(map_at(front, fp32[0])) if fp32 else "—", fmt(ms_for(front, fp32[1]), digits=2) if fp32 else "—"])
     return header, body
 
 

@@ -8,14 +8,9 @@ import io
 import sys
 
 from .frontier import curve, label as series_label, pareto
-from .results import mean_spread
+from .results import mean_spread, row_label as label
 
 MARKERS = "osD^v<>pPX*h"
-
-
-def label(key) -> str:
-    """A row's legend entry: model and precision; Ultralytics' own quantize=8 INT8 said in words."""
-    return f"{key.model} {key.precision}{' (Ultralytics INT8)' if key.variant else ''}"
 
 
 def latency_vs_map(ax, rows: dict, col: tuple, dataset: str) -> None:

@@ -16,7 +16,7 @@ from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
 from .frontier import collect_series, frontier_table, left_out, raw_accuracy, verdicts
 from .plots import plots
-from .results import averages, best_rates, collect, load_results, model_names
+from .results import averages, best_rates, collect, load_results, model_names, row_label
 from .tables import arm_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
 from .targets import check as check_targets
 
@@ -98,11 +98,12 @@ class Page:
         self.html.append(f"<p>{html.escape(text)}</p>")
 
 
-def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, targets: tuple, series: dict) -> None:
+def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, targets: tuple, series: dict,
+                 verdict: tuple) -> None:
     """Dataset tables, the frontier, emulated ARM, targets and the method paragraph."""
     for dataset in sorted({k.dataset for k in rows}):
         page.section(f"Dataset: {dataset}", [table(rows, columns, peaks, dataset)])
-    add_frontier(page, results, columns, series, verdicts(series, swept(series), columns))
+    add_frontier(page, results, columns, series, verdict)
     if results.arms:
         page.section("Emulated ARM (qemu user mode)", [arm_table(results.arms, model_names(results))], ARM_TEXT)
     if targets[1]:
@@ -120,9 +121,10 @@ def swept(series: dict) -> list:
 
 def add_frontier(page: Page, results, columns: list, series: dict, verdict: tuple) -> None:
     """The speed-accuracy frontier section: per dataset and column a table, then verdicts and left-out points."""
-    if not swept(series):
+    datasets = swept(series)
+    if not datasets:
         return
-    tables = [frontier_table(series, d, col) for d in swept(series) for col in columns] + [verdict]
+    tables = [frontier_table(series, d, col) for d in datasets for col in columns] + [verdict]
     page.section("Speed-accuracy frontier", intro=FRONTIER_TEXT, tables=[(h, b) for h, b in tables if b])
     gone = left_out(results)
     if gone:
@@ -141,7 +143,7 @@ def add_appendix(page: Page, results, rows: dict, images: dict, base: Path) -> N
                                [[k] + [", ".join(v[f]) if isinstance(v.get(f), list) else str(v.get(f, "—"))
                                        for f in MACHINE_FIELDS] for k, v in machines.items()])])
     page.section("Sources", [(["row", "result file : model sha256 prefix"],
-                              [[f"{k.model} {k.precision}{' (Ultralytics INT8)' if k.variant else ''} [{k.dataset}]",
+                              [[f"{row_label(k)} [{k.dataset}]",
                                 ", ".join(sorted(r.sources))] for k, r in rows.items()])])
     page.md += ["## Commands", ""] + [f"- `{c}`" for c in commands]
     page.html += ["<h2>Commands</h2><pre>" + html.escape("\n".join(commands)) + "</pre>",
@@ -188,7 +190,8 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
         for _, record in results.arms for r in record["models"]], raw_accuracy(series))
     images = plots(rows, columns, sorted({k.dataset for k in rows}), series)
     page = Page(title, note)
-    add_sections(page, results, rows, columns, peaks, targets, series)
+    datasets = swept(series)
+    add_sections(page, results, rows, columns, peaks, targets, series, verdicts(series, datasets, columns))
     base = Path(relative_to or Path(files[0]).resolve().parent.parent).resolve()
     add_appendix(page, results, rows, images, base)
     out = Path(out)
@@ -201,7 +204,7 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
                                              f"{''.join(page.html)}</body></html>").encode())
     machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
     brief = summary(rows, columns, peaks, title, note, machines, results.benches, targets,
-                    verdicts(series, swept(series), columns[:1]))
+                    verdicts(series, datasets, columns[:1]))
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
     path = atomic_write_bytes(out / "report.md", ("\n".join(page.md) + "\n").encode())
     if around:

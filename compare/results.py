@@ -128,6 +128,11 @@ def row_key(card: dict, fallback: str) -> RowKey:
                   variant(card))
 
 
+def row_label(key) -> str:
+    """A row's (or series') model and precision in words; Ultralytics' own quantize=8 INT8 said so."""
+    return f"{key.model} {key.precision}{' (Ultralytics INT8)' if key.variant else ''}"
+
+
 def card_of(m: dict, record: dict) -> dict:
     """A result row's card, its dataset filled in from an eval record's data when the card has none."""
     return {**m["card"], "dataset": m["card"].get("dataset") or record.get("data", {}).get("name")}
