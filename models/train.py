@@ -208,10 +208,24 @@ def started_training(trainer, record: dict) -> None:
     write_json(Path(trainer.save_dir) / "run.json", {**record, "status": "training", **stamp()})
 
 
+def earlier_invocations(results_csv: Path) -> tuple:
+    """(count, seconds) of the invocations before the last one that wrote results.csv: its "time" column
+    restarts at each resume, so each drop ends one earlier invocation (counted until its last epoch)."""
+    if not results_csv.is_file():
+        return 0, 0.0
+    lines = results_csv.read_text().splitlines()
+    column = [c.strip() for c in lines[0].split(",")].index("time") if lines else None
+    times = [float(line.split(",")[column]) for line in lines[1:] if line.strip()]
+    ends = [t for t, after in zip(times, times[1:]) if after < t]
+    return len(ends), sum(ends)
+
+
 def finished_facts(trainer, seconds: float) -> dict:
-    """What run.json records at the end of a training: model size, settings, device, time, mAP, weights."""
+    """What run.json records at the end of a training: model size, settings, device, time, mAP, weights.
+    wall_seconds adds the earlier invocations of a resumed training (their epochs, from results.csv)."""
     from ultralytics import YOLO
 
+    resumes, earlier = earlier_invocations(Path(trainer.save_dir) / "results.csv")
     t_args = vars(trainer.args)
     metrics = trainer.metrics or {}
     weights = trainer.best if Path(trainer.best).exists() else trainer.last
@@ -223,7 +237,8 @@ def finished_facts(trainer, seconds: float) -> dict:
         "device_name": device_name(trainer.device),
         "optimizer": {k: t_args[k] for k in TRAIN_SETTINGS if k in t_args},
         "settings": {k: t_args[k] for k in ("mosaic", "close_mosaic", "warmup_epochs", "nbs", "workers", "patience")},
-        "wall_seconds": round(seconds, 1),
+        "wall_seconds": round(seconds + earlier, 1),
+        "resumes": resumes,
         "metrics": {"mAP50": round(float(metrics.get("metrics/mAP50(B)", 0.0)), 5),
                     "mAP50-95": round(float(metrics.get("metrics/mAP50-95(B)", 0.0)), 5)},
         "weights": {"best": str(trainer.best), "best_sha256": sha256_file(weights) if weights == trainer.best else None,
