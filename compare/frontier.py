@@ -9,7 +9,7 @@ LeakYOLO's INT8 front lies above YOLO26n's where their latencies overlap.
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from leakyolo.base.defaults import BASELINE
+from leakyolo.base.defaults import BASELINE, TRAINED_AT
 
 from .results import card_of, mean_spread, point, row_key, row_label
 from .tables import fmt
@@ -78,7 +78,7 @@ def curve(points: dict, col: tuple) -> list:
 def pareto(points: list) -> list:
     """The (latency, mAP, ...) points no faster point beats in accuracy, fastest first."""
     front, best = [], float("-inf")
-    for p in sorted(points):
+    for p in sorted(points, key=lambda p: (p[0], -p[1])):  # of equal latencies, the most accurate first
         if p[1] > best:
             front.append(p)
             best = p[1]
@@ -108,9 +108,15 @@ def ms_for(front: list, target: float):
     return None
 
 
+def family(model: str) -> str:
+    """A model's family: its name without the input size it was trained at (yolo26n@256 -> yolo26n)."""
+    return model.split(TRAINED_AT)[0]
+
+
 def family_front(series: dict, dataset: str, model: str, precision: str, col: tuple, variant_: str = "") -> list:
-    """The Pareto front of one model x precision over both heads and all sizes (a user picks any)."""
-    pts = [p for k, v in series.items() if (k.dataset, k.model, k.precision, k.variant) ==
+    """The Pareto front of one model x precision over both heads, all sizes and the sizes it was trained at
+    (a user picks any)."""
+    pts = [p for k, v in series.items() if (k.dataset, family(k.model), k.precision, k.variant) ==
            (dataset, model, precision, variant_) for p in curve(v, col)]
     return pareto(pts)
 
@@ -167,11 +173,11 @@ def compare_fronts(ours: list, theirs: list) -> str:
 
 def verdicts(series: dict, datasets: list, columns: list) -> tuple:
     """(header, body): per dataset and column, each non-YOLO26n INT8 family's front against YOLO26n FP32's
-    and our YOLO26n INT8's (both heads, all sizes)."""
+    and our YOLO26n INT8's (both heads, all sizes and training sizes)."""
     body = []
     for dataset in datasets:
-        subjects = sorted({k.model for k in series if k.dataset == dataset and k.precision == "int8"
-                           and not k.variant and k.model != BASELINE})
+        subjects = sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
+                           and not k.variant and family(k.model) != BASELINE})
         for col in columns:
             for model in subjects:
                 ours = family_front(series, dataset, model, "int8", col)

@@ -37,9 +37,10 @@ METHOD_TEXT = ("Latency: model-only (ONNX Runtime session.run on a letterboxed i
                "without VNNI, where ONNX Runtime's u8 x s8 kernels use 16-bit pair sums).")
 FRONTIER_TEXT = ("Every exported input size and head of each trained model, as end-to-end p50 (preprocess + model + "
                  "postprocess, NMS included for raw heads: what detect runs) against mAP50-95; seeds averaged per "
-                 "size. Models run below their training size are penalised against models trained at that size. "
-                 "mAP at a latency is interpolated along the series' Pareto front; '—' means even its fastest point "
-                 "is slower. Verdicts compare fronts over both heads and all sizes where their latencies overlap.")
+                 "size. Models run below their training size are penalised against models trained at that size: "
+                 "a model named MODEL@SIZE was trained at that smaller size, to show the fair point. mAP at a latency "
+                 "is interpolated along the series' Pareto front; '—' means even its fastest point is slower. "
+                 "Verdicts compare fronts over both heads, all sizes and training sizes where their latencies overlap.")
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
          "img{max-width:48%;margin:4px}")

@@ -21,11 +21,15 @@ from .stages import Stages, check_disk
 
 MODELS = ["leakyolo-n", "yolo26n-leaky", "yolo26n"]
 DISTILLED, CONVERTED = PRODUCT + defaults.DISTILLED, BASELINE_MODEL + defaults.CONVERTED
+SMALL_BASELINE = f"{BASELINE_MODEL}{defaults.TRAINED_AT}256"
 # Rows made from another row's trained checkpoint of the same dataset and seed (its hash is a stage input):
 # LeakYOLO-n distilled from YOLO26n (dis 1.5 beat Ultralytics' default 6 at the quick budget,
 # docs/performance.md), and YOLO26n converted to Leaky ReLU, fine-tuned `epochs` on top of its own training.
+# And YOLO26n trained at 256 px (first seed): the sweep runs the 320-px YOLO26n at 256, below its training
+# size, near LeakYOLO-n INT8's latency; this row is that point trained fairly (the frontier shows both).
 RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE_MODEL, "dis": 1.5},
-           CONVERTED: {"model": BASELINE_MODEL, "convert": BASELINE_MODEL, "epochs": 10}}
+           CONVERTED: {"model": BASELINE_MODEL, "convert": BASELINE_MODEL, "epochs": 10},
+           SMALL_BASELINE: {"model": BASELINE_MODEL, "imgsz": 256, "seeds": 1}}
 DISTILL_OVERHEAD = 1.5  # training time with a teacher / without, measured (docs/performance.md)
 # Identical for every model within a profile. nbs = batch: Ultralytics' default nominal batch of 64
 # accumulates gradients over 64/batch batches, i.e. 8x fewer optimizer steps at batch 8, which on
@@ -45,7 +49,8 @@ PROFILES = {
               "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": CALIB_IMAGES,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
-    "full": {"data": ["trees", "digits"], "models": [PRODUCT, BASELINE_MODEL, DISTILLED, CONVERTED], "imgsz": IMGSZ,
+    "full": {"data": ["trees", "digits"], "models": [PRODUCT, BASELINE_MODEL, DISTILLED, CONVERTED, SMALL_BASELINE],
+             "imgsz": IMGSZ,
              "epochs": {"trees": 30, "digits": 30, "shapes": 100},
              "seeds": [0, 1], "sweep": {"step": 64, "steps": 2, "seeds": 1}, "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
@@ -83,11 +88,19 @@ def training_seconds(cfg: dict, ds: str) -> float:
 
 def relative_cost(cfg: dict, ds: str, model: str) -> float:
     """A training's time relative to a plain training of the profile's length: recipes train `epochs` (if
-    set) with a teacher."""
-    recipe = RECIPES.get(model)
-    if not recipe:
-        return 1.0
-    return recipe_epochs(cfg, ds, model) / cfg["epochs"][ds] * DISTILL_OVERHEAD
+    set), with a teacher if they have one, at their own input size."""
+    teacher = DISTILL_OVERHEAD if source_model(model) else 1.0
+    return recipe_epochs(cfg, ds, model) / cfg["epochs"][ds] * teacher * (row_imgsz(cfg, model) / cfg["imgsz"]) ** 2
+
+
+def row_imgsz(cfg: dict, model: str) -> int:
+    """A row's training (and main export) input size: the profile's, or a recipe's own."""
+    return RECIPES.get(model, {}).get("imgsz", cfg["imgsz"])
+
+
+def row_seeds(cfg: dict, model: str) -> list:
+    """The seeds a row trains: the profile's, or a recipe's first few."""
+    return cfg["seeds"][:RECIPES.get(model, {}).get("seeds", len(cfg["seeds"]))]
 
 
 def recipe_epochs(cfg: dict, ds: str, model: str) -> int:
@@ -111,7 +124,7 @@ def plan(cfg: dict, models: list) -> float:
     total = 0.0
     for ds in cfg["data"]:
         epochs = cfg["epochs"][ds]
-        seconds = training_seconds(cfg, ds) * sum(relative_cost(cfg, ds, m) for m in models) * len(cfg["seeds"])
+        seconds = training_seconds(cfg, ds) * sum(relative_cost(cfg, ds, m) * len(row_seeds(cfg, m)) for m in models)
         total += seconds + 120
         print(f"  {ds}: {len(models)} models x {len(cfg['seeds'])} seed(s) x {epochs} epochs at {cfg['imgsz']} px "
               f"(~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
@@ -210,7 +223,7 @@ def settle(profile: str, data, models, imgsz, seeds, epochs, jobs: int) -> tuple
     for m in models:
         if m not in RECIPES:
             spec(m)
-        elif source_model(m) not in models:  # a recipe needs its source row, trained first
+        elif source_model(m) and source_model(m) not in models:  # a recipe needs its source row, trained first
             models.insert(models.index(m), source_model(m))
     if jobs < 1:
         raise UserError(f"--jobs {jobs}: pass 1 or more")
@@ -219,6 +232,9 @@ def settle(profile: str, data, models, imgsz, seeds, epochs, jobs: int) -> tuple
     cfg["seeds"] = seeds if seeds is not None else cfg["seeds"]
     if epochs:
         cfg["epochs"] = {ds: epochs for ds in cfg["data"]}
+    for m in [m for m in models if "imgsz" in RECIPES.get(m, {}) and row_imgsz(cfg, m) >= cfg["imgsz"]]:
+        print(f"  {m} left out: the profile itself trains at {cfg['imgsz']} px", file=sys.stderr)
+        models.remove(m)
     return cfg, models
 
 
@@ -247,9 +263,10 @@ def build_data(p: Plan) -> None:
                for ds, y in p.data_yamls.items()}
     digest = {model: model_digest(base_model(model)) for model in p.models}
     p.inputs_of = {(ds, model, seed): {
-        "model": model, "model_yaml": digest[model], "imgsz": cfg["imgsz"], "epochs": recipe_epochs(cfg, ds, model),
-        "seed": seed, "data": content[ds], **cfg["train"], **({"recipe": RECIPES[model]} if model in RECIPES else {})}
-        for ds in cfg["data"] for seed in cfg["seeds"] for model in p.models}
+        "model": model, "model_yaml": digest[model], "imgsz": row_imgsz(cfg, model),
+        "epochs": recipe_epochs(cfg, ds, model), "seed": seed, "data": content[ds], **cfg["train"],
+        **({"recipe": RECIPES[model]} if model in RECIPES else {})}
+        for ds in cfg["data"] for seed in cfg["seeds"] for model in p.models if seed in row_seeds(cfg, model)}
 
 
 def source_weights(p: Plan, ds: str, model: str, seed: int):
@@ -294,12 +311,14 @@ def train_one(p: Plan, ds: str, model: str, seed: int) -> Path:
 
     run_dir = p.out / "train" / run_name(ds, model, seed)
     stage_inputs, recipe = inputs(p, ds, model, seed), RECIPES.get(model, {})
-    kwargs = dict(data=p.data_yamls[ds], epochs=recipe_epochs(p.cfg, ds, model), imgsz=p.cfg["imgsz"],
+    kwargs = dict(data=p.data_yamls[ds], epochs=recipe_epochs(p.cfg, ds, model), imgsz=row_imgsz(p.cfg, model),
                   seed=seed, device=p.device, workers=2, **p.cfg["train"])
     if "convert" in recipe:
         fit, kwargs["checkpoint"] = convert, source_weights(p, ds, model, seed)
     else:
         fit, kwargs["model"] = train, base_model(model)
+    if "imgsz" in recipe:  # named for its size in run.json, model cards and reports
+        kwargs["record_extra"] = {"model": model}
     if "teacher" in recipe:
         kwargs.update(teacher=source_weights(p, ds, model, seed), dis=recipe["dis"])
     p.st.run(f"train-{run_name(ds, model, seed)}", stage_inputs, [run_dir / "weights" / "best.pt"],
@@ -311,12 +330,12 @@ def export_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path) -> list:
     """The export stage of one trained model: FP32 + INT8 (+ Ultralytics' INT8 for YOLO26n); the files."""
     from leakyolo.export.exporter import export
 
-    cfg, baseline = p.cfg, model == BASELINE_MODEL
+    cfg, baseline, imgsz = p.cfg, model == BASELINE_MODEL, row_imgsz(p.cfg, model)
     weights = run_dir / "weights" / "best.pt"
-    inputs = {"weights": sha256_file(weights), "imgsz": cfg["imgsz"], "calib": cfg["calib_images"],
+    inputs = {"weights": sha256_file(weights), "imgsz": imgsz, "calib": cfg["calib_images"],
               "ultralytics_int8": baseline, "calib_method": "auto", "types": p.int8_types}
     return p.st.run(f"export-{run_name(ds, model, seed)}", inputs, lambda r: r, lambda: [str(f) for f in export(
-        run_dir, imgsz=cfg["imgsz"], int8=True, calib_images=cfg["calib_images"], out=p.out / "onnx" / ds,
+        run_dir, imgsz=imgsz, int8=True, calib_images=cfg["calib_images"], out=p.out / "onnx" / ds,
         calib_method="auto", types=p.int8_types, name=f"{model}-s{seed}", with_ultralytics_int8=baseline,
         int8_required=False)])
 
@@ -330,16 +349,18 @@ def sweep_sizes(cfg: dict) -> list:
 
 def sweep_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path, whole: bool) -> list:
     """The speed-accuracy sweep of one trained model: every size x head but the main export (whole), else
-    only the raw head at the training size (the raw-head accuracy target counts every seed). One stage per
-    point: a rerun skips finished points; an INT8 that fails its gate at one point leaves only the FP32."""
+    only the raw head at the training size (the raw-head accuracy target counts every seed; a row trained at
+    its own size only adds that). One stage per point: a rerun skips finished points; an INT8 that fails its
+    gate at one point leaves only the FP32."""
     from leakyolo.export.exporter import export
     from leakyolo.export.sweep import HEADS
 
-    cfg, files = p.cfg, []
+    cfg, files, imgsz = p.cfg, [], row_imgsz(p.cfg, model)
     weights = sha256_file(run_dir / "weights" / "best.pt")
-    points = [(size, head) for size in sweep_sizes(cfg) for head in HEADS] if whole else [(cfg["imgsz"], "raw")]
+    whole = whole and imgsz == cfg["imgsz"]
+    points = [(size, head) for size in sweep_sizes(cfg) for head in HEADS] if whole else [(imgsz, "raw")]
     for size, head in points:
-        if (size, head) == (cfg["imgsz"], "nms-free"):  # the main export
+        if (size, head) == (imgsz, "nms-free"):  # the main export
             continue
         inputs = {"weights": weights, "imgsz": size, "head": head, "calib": cfg["calib_images"],
                   "calib_method": "auto", "types": p.int8_types}
@@ -377,6 +398,8 @@ def emulated_arm(p: Plan, ds: str, hashes: dict, files: list) -> list:
     from leakyolo.compare.arm import SCHEMA as ARM_SCHEMA
     from leakyolo.compare.arm import arm_check
 
+    if not files:
+        return []
     if not shutil.which("qemu-aarch64"):
         p.st.say("arm: qemu-aarch64 not found (apt-get install qemu-user): emulated ARM check skipped")
         return []
@@ -395,10 +418,10 @@ def finish(p: Plan, profile: str, result_files: list) -> Path:
     p.st.run("report", {"results": {f.name: sha256_file(f) for f in result_files}}, [report_dir / "report.md"],
              lambda: str(report(result_files, report_dir, title=f"LeakYOLO vs YOLO26 ({profile} profile)",
                                 note=cfg["note"])))
-    first = cfg["data"][0]
-    lead = out / "onnx" / first / file_name(f"{p.models[0]}-s{cfg['seeds'][0]}", cfg["imgsz"], False, "int8")
+    first, lead_name, lead_size = cfg["data"][0], f"{p.models[0]}-s{cfg['seeds'][0]}", row_imgsz(cfg, p.models[0])
+    lead = out / "onnx" / first / file_name(lead_name, lead_size, False, "int8")
     if not lead.is_file():  # its INT8 failed the accuracy gate: show the FP32 model
-        lead = lead.with_name(file_name(f"{p.models[0]}-s{cfg['seeds'][0]}", cfg["imgsz"], False, "fp32"))
+        lead = lead.with_name(file_name(lead_name, lead_size, False, "fp32"))
     demo = p.st.run("demo", {"model": sha256_file(lead)}, lambda r: r,
                     lambda: demo_video(p.data_yamls[first], lead, out))
     print(f"\nDone in {sum(p.st.timings.values()) / 60:.1f} min. Stage times (s): {json.dumps(p.st.timings)}",
@@ -438,14 +461,15 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     for ds in cfg["data"]:
         files, first_seed_files = [], []
         for seed in cfg["seeds"]:
-            for model in models:
+            for model in [m for m in models if seed in row_seeds(cfg, m)]:
                 run_dir = train_one(p, ds, model, seed)
                 if not train_only:
                     exported = export_one(p, ds, model, seed, run_dir)
                     files += exported
-                    first_seed_files += exported if seed == cfg["seeds"][0] else []
+                    main_size = row_imgsz(cfg, model) == cfg["imgsz"]  # ARM: one file per architecture
+                    first_seed_files += exported if seed == cfg["seeds"][0] and main_size else []
         for seed in ([] if train_only else cfg["seeds"]):
-            for model in models:
+            for model in [m for m in models if seed in row_seeds(cfg, m)]:
                 files += sweep_one(p, ds, model, seed, p.out / "train" / run_name(ds, model, seed),
                                    whole=seed in cfg["seeds"][:cfg["sweep"]["seeds"]])
         if not train_only:

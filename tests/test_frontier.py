@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from leakyolo.base.errors import UserError
-from leakyolo.compare.frontier import compare_fronts, map_at, ms_for, pareto
+from leakyolo.compare.frontier import Point, SeriesKey, compare_fronts, family_front, map_at, ms_for, pareto, verdicts
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,18 @@ def test_frontier_arithmetic():
     assert compare_fronts(ours, [(7.0, 0.5, 320)]).startswith("no overlap: every point of ours is faster")
     assert compare_fronts(ours, [(7.0, 0.3, 320)]).startswith("dominates (no overlap): every point of ours is faster")
     assert compare_fronts([(7.0, 0.3, 320)], ours).startswith("is dominated (no overlap): every point of ours is slower")
+
+
+def test_a_family_front_joins_the_sizes_it_was_trained_at():
+    col = ("machine", "1")
+
+    def series(*pts):
+        return {size: Point(lat={col: {0: ms}}, map={0: acc}) for ms, acc, size in pts}
+
+    found = {SeriesKey("d", "yolo26n", "fp32", "", "nms-free", 320): series((4.0, 0.40, 320), (2.5, 0.20, 256)),
+             SeriesKey("d", "yolo26n@256", "fp32", "", "nms-free", 256): series((2.5, 0.30, 256)),
+             SeriesKey("d", "leakyolo-n", "int8", "", "nms-free", 320): series((2.0, 0.25, 320))}
+    assert family_front(found, "d", "yolo26n", "fp32", col) == [(2.5, 0.30, 256), (4.0, 0.40, 320)]
+    (row,) = verdicts(found, ["d"], [col])[1]  # yolo26n@256 is no subject of its own: one of yolo26n's points
+    assert row[0] == "leakyolo-n INT8 vs yolo26n FP32"
+    assert row[2].startswith("no overlap: every point of ours is faster")  # not "dominates": 0.25 < 0.30 at 256

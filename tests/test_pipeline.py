@@ -88,6 +88,7 @@ def test_interrupted_training_resumes_in_pipeline(tmp_path, monkeypatch, capsys)
         pipeline("quick", **run)
     last = tmp_path / "quick" / "train" / "shapes-leakyolo-n-s0" / "weights" / "last.pt"
     assert last.is_file()
+    first = float((last.parent.parent / "results.csv").read_text().splitlines()[1].split(",")[1])  # epoch 1's time
     monkeypatch.setattr(training, "train", real)
     capsys.readouterr()
     pipeline("quick", **run)
@@ -95,6 +96,7 @@ def test_interrupted_training_resumes_in_pipeline(tmp_path, monkeypatch, capsys)
     assert "data-shapes: up to date, skipped" in err and f"resuming shapes-leakyolo-n-s0 from {last}" in err
     record = json.loads((last.parent.parent / "run.json").read_text())
     assert record["status"] == "done" and record["epochs"] == 2
+    assert record["resumes"] == 1 and record["wall_seconds"] > first  # the training's cost counts both invocations
 
 
 def test_unknown_profile_and_model():
@@ -235,6 +237,22 @@ def test_recipes_train_after_their_source_and_follow_its_hash(tmp_path, capsys):
     assert "train-shapes-yolo26n-s0: up to date, skipped" in err
     for student in ("leakyolo-n-distilled", "yolo26n-converted"):  # its hash is their stage input
         assert f"train-shapes-{student}-s0: started" in err
+
+
+def test_a_baseline_trained_at_a_smaller_size(tmp_path, monkeypatch):
+    from leakyolo.pipeline import RECIPES
+
+    monkeypatch.setitem(RECIPES, "yolo26n@64", {"model": "yolo26n", "imgsz": 64, "seeds": 1})  # as yolo26n@256
+    report = pipeline("quick", data=["shapes"], models=["yolo26n@64"], imgsz=96, seeds=[0, 1], epochs=1, out=tmp_path)
+    out = tmp_path / "quick"
+    assert sorted(p.name for p in (out / "train").iterdir()) == ["shapes-yolo26n@64-s0"]  # its first seed only
+    run = json.loads((out / "train" / "shapes-yolo26n@64-s0" / "run.json").read_text())
+    assert run["model"] == "yolo26n@64" and run["imgsz"] == 64
+    files = {p.name for p in (out / "onnx" / "shapes").glob("*fp32.onnx")}
+    assert files == {"yolo26n@64-s0-64-fp32.onnx", "yolo26n@64-s0-64-raw-fp32.onnx"}  # its own size, both heads
+    text = report.read_text()
+    assert "| yolo26n@64 | SiLU | fp32 |" in text and "| yolo26n@64 fp32, raw | 64 | 64 (" in text
+    assert "a model named MODEL@SIZE was trained at that smaller size" in text
 
 
 def test_jobs_wait_for_their_prerequisites():

@@ -7,3 +7,4 @@ IOU = 0.7  # NMS IoU for raw-output models: Ultralytics' predict default
 MAX_DET = 300  # detections kept per image (the NMS-free head's TopK, raw-output NMS)
 PRODUCT, BASELINE = "leakyolo-n", "yolo26n"  # the comparison: our nano model against Ultralytics' YOLO26n
 DISTILLED, CONVERTED = "-distilled", "-converted"  # how reports name a model trained with a teacher / converted
+TRAINED_AT = "@"  # how reports name a model trained at another input size than its family's main row: yolo26n@256
