@@ -126,8 +126,9 @@ def plan(cfg: dict, models: list) -> float:
         epochs = cfg["epochs"][ds]
         seconds = training_seconds(cfg, ds) * sum(relative_cost(cfg, ds, m) * len(row_seeds(cfg, m)) for m in models)
         total += seconds + 120
-        print(f"  {ds}: {len(models)} models x {len(cfg['seeds'])} seed(s) x {epochs} epochs at {cfg['imgsz']} px "
-              f"(~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
+        runs = sum(len(row_seeds(cfg, m)) for m in models)
+        print(f"  {ds}: {runs} trainings ({len(models)} models, {len(cfg['seeds'])} seed(s)), {epochs} epochs at "
+              f"{cfg['imgsz']} px (~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
     return total + 60
 
 
