@@ -108,6 +108,23 @@ def test_unknown_profile_and_model():
         pipeline("quick", models=["yolov5n"])
 
 
+def test_disk_need_follows_the_plan(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from leakyolo.base.errors import UserError
+    from leakyolo.pipeline import disk_need_gb, settle
+
+    small = disk_need_gb(*settle("quick", ["shapes"], ["leakyolo-n"], 64, None, 1, 1))
+    full = disk_need_gb(*settle("full", None, None, None, None, None, 1))
+    assert small < 1.0 < 1.5 < full  # a test-sized run asks little; the full profile's 18 trainings took 0.93 GiB
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(2**40, 2**40 - 2**29, 2**29))  # 0.5 GiB free
+    with pytest.raises(UserError, match=r"not enough disk at .*0\.5 GiB free, the pipeline needs about"):
+        pipeline("quick", data=["shapes"], models=["leakyolo-n"], imgsz=64, epochs=1, out=tmp_path)
+    assert not (tmp_path / "quick" / "stages").exists()  # stopped before anything ran
+
+
 def test_stage_lock_shared_out_folder(tmp_path):
     import subprocess
     import sys
