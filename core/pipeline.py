@@ -24,11 +24,13 @@ DISTILLED, CONVERTED = PRODUCT + defaults.DISTILLED, BASELINE_MODEL + defaults.C
 SMALL_BASELINE = f"{BASELINE_MODEL}{defaults.TRAINED_AT}256"
 # Rows made from another row's trained checkpoint of the same dataset and seed (its hash is a stage input):
 # LeakYOLO-n distilled from YOLO26n (dis 1.5 beat Ultralytics' default 6 at the quick budget,
-# docs/performance.md), and YOLO26n converted to Leaky ReLU, fine-tuned `epochs` on top of its own training.
+# docs/performance.md), and YOLO26n converted to Leaky ReLU, fine-tuned `epochs` on top of its own training
+# with the fine-tune schedule (`train` overrides the profile's settings).
 # And YOLO26n trained at 256 px (first seed): the sweep runs the 320-px YOLO26n at 256, below its training
 # size, near LeakYOLO-n INT8's latency; this row is that point trained fairly (the frontier shows both).
 RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE_MODEL, "dis": 1.5},
-           CONVERTED: {"model": BASELINE_MODEL, "convert": BASELINE_MODEL, "epochs": 10},
+           CONVERTED: {"model": BASELINE_MODEL, "convert": BASELINE_MODEL, "epochs": 10,
+                       "train": defaults.FINE_TUNE},
            SMALL_BASELINE: {"model": BASELINE_MODEL, "imgsz": 256, "seeds": 1}}
 DISTILL_OVERHEAD = 1.5  # training time with a teacher / without, measured (docs/performance.md)
 # Identical for every model within a profile. nbs = batch: Ultralytics' default nominal batch of 64
@@ -319,7 +321,7 @@ def train_one(p: Plan, ds: str, model: str, seed: int) -> Path:
     run_dir = p.out / "train" / run_name(ds, model, seed)
     stage_inputs, recipe = inputs(p, ds, model, seed), RECIPES.get(model, {})
     kwargs = dict(data=p.data_yamls[ds], epochs=recipe_epochs(p.cfg, ds, model), imgsz=row_imgsz(p.cfg, model),
-                  seed=seed, device=p.device, workers=2, **p.cfg["train"])
+                  seed=seed, device=p.device, workers=2, **{**p.cfg["train"], **recipe.get("train", {})})
     if "convert" in recipe:
         fit, kwargs["checkpoint"] = convert, source_weights(p, ds, model, seed)
     else:
@@ -467,18 +469,17 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
     result_files = []
     for ds in cfg["data"]:
         files, first_seed_files = [], []
-        for seed in cfg["seeds"]:
-            for model in [m for m in models if seed in row_seeds(cfg, m)]:
-                run_dir = train_one(p, ds, model, seed)
-                if not train_only:
-                    exported = export_one(p, ds, model, seed, run_dir)
-                    files += exported
-                    main_size = row_imgsz(cfg, model) == cfg["imgsz"]  # ARM: one file per architecture
-                    first_seed_files += exported if seed == cfg["seeds"][0] and main_size else []
-        for seed in ([] if train_only else cfg["seeds"]):
-            for model in [m for m in models if seed in row_seeds(cfg, m)]:
-                files += sweep_one(p, ds, model, seed, p.out / "train" / run_name(ds, model, seed),
-                                   whole=seed in cfg["seeds"][:cfg["sweep"]["seeds"]])
+        trainings = [(model, seed) for d, model, seed in p.inputs_of if d == ds]  # by seed, then model
+        for model, seed in trainings:
+            run_dir = train_one(p, ds, model, seed)
+            if not train_only:
+                exported = export_one(p, ds, model, seed, run_dir)
+                files += exported
+                main_size = row_imgsz(cfg, model) == cfg["imgsz"]  # ARM: one file per architecture
+                first_seed_files += exported if seed == cfg["seeds"][0] and main_size else []
+        for model, seed in ([] if train_only else trainings):
+            files += sweep_one(p, ds, model, seed, p.out / "train" / run_name(ds, model, seed),
+                               whole=seed in cfg["seeds"][:cfg["sweep"]["seeds"]])
         if not train_only:
             result_files += measure(p, ds, files, first_seed_files)
     if train_only:

@@ -84,7 +84,8 @@ def test_convert_swaps_activations_keeps_weights_and_fine_tunes(pipeline_out, sh
                  str(tmp_path), "--name", "conv"]) == 0
     record = json.loads((tmp_path / "conv" / "run.json").read_text())
     assert record["converted_from"]["sha256"] == facts["sha256"] and record["teacher"]["sha256"] == facts["sha256"]
-    assert record["model"] == "yolo26n-converted"
+    assert record["model"] == "yolo26n-converted" and record["optimizer"]["lr0"] == 0.001  # the fine-tune schedule
+    assert record["settings"]["warmup_epochs"] == 0
     (fp32,) = export(tmp_path / "conv", out=tmp_path / "onnx", skip_gates=True)
     assert fp32.name == "yolo26n-converted-64-fp32.onnx"
     lineage = json.loads(fp32.with_suffix(".json").read_text())["source"]["lineage"]

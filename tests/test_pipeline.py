@@ -248,6 +248,9 @@ def test_recipes_train_after_their_source_and_follow_its_hash(tmp_path, capsys):
     assert distilled["teacher"]["wall_seconds"] > 0  # the report shows the teacher's training cost
     assert converted["model"] == "yolo26n-converted" and converted["converted_from"]["sha256"] == sha256_file(teacher)
     assert converted["epochs"] == 1  # a conversion's 10 fine-tune epochs, capped by the profile's
+    # the fine-tune schedule wins over the quick profile's warmup (1 epoch); the plain rows keep it
+    assert converted["optimizer"]["lr0"] == 0.001 and converted["settings"]["warmup_epochs"] == 0
+    assert distilled["optimizer"]["lr0"] == 0.01 and distilled["settings"]["warmup_epochs"] == 1
     shutil.copy(train / "shapes-leakyolo-n-distilled-s0" / "weights" / "best.pt", teacher)  # "a retrained teacher"
     pipeline("quick", **run)
     err = capsys.readouterr().err

@@ -8,3 +8,7 @@ MAX_DET = 300  # detections kept per image (the NMS-free head's TopK, raw-output
 PRODUCT, BASELINE = "leakyolo-n", "yolo26n"  # the comparison: our nano model against Ultralytics' YOLO26n
 DISTILLED, CONVERTED = "-distilled", "-converted"  # how reports name a model trained with a teacher / converted
 TRAINED_AT = "@"  # how reports name a model trained at another input size than its family's main row: yolo26n@256
+# A conversion's fine-tune schedule: the swapped weights start near a trained optimum. The training
+# schedule (lr0 0.01 after a 3-epoch warmup from bias lr 0.1) threw that away: digits mAP50-95 fell to
+# 0.09 by epoch 3 (docs/performance.md).
+FINE_TUNE = {"lr0": 0.001, "warmup_epochs": 0.0}
