@@ -38,7 +38,8 @@ def register(sub) -> None:
     c = sub.add_parser("convert", help="a trained SiLU detector -> Leaky ReLU, fine-tuned with the original as teacher",
                        description="Swap every activation of a trained detection checkpoint (yours, yolo26n.pt, "
                                    "yolo11n.pt, one of our runs) to Leaky ReLU keeping all weights, then fine-tune it "
-                                   "with the original checkpoint as teacher. The result is a run folder that export, "
+                                   "with the original checkpoint as teacher, at lr0 0.001 without warmup (KEY=VALUE "
+                                   "overrides). The result is a run folder that export, "
                                    "eval, bench and detect take. Loading a .pt runs its pickle: use files you trust.")
     c.add_argument("checkpoint", help="a .pt detection checkpoint or a training run folder")
     c.add_argument("hyperparameters", nargs="*", metavar="KEY=VALUE", help="Ultralytics training arguments")
