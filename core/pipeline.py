@@ -433,7 +433,7 @@ def finish(p: Plan, profile: str, result_files: list) -> Path:
         lead = lead.with_name(file_name(lead_name, lead_size, False, "fp32"))
     demo = p.st.run("demo", {"model": sha256_file(lead)}, lambda r: r,
                     lambda: demo_video(p.data_yamls[first], lead, out))
-    print(f"\nDone in {sum(p.st.timings.values()) / 60:.1f} min. Stage times (s): {json.dumps(p.st.timings)}",
+    print(f"\nDone in {p.st.wall_minutes():.1f} min. Stage times (s): {json.dumps(p.st.timings)}",
           file=sys.stderr)
     print(f"ONNX files and model cards: {out / 'onnx'}\nreport: {report_dir / 'report.md'} and report.html\n"
           f"demo video: {demo[0]}\n\n{headline(out, first, cfg['imgsz'])}\n\n"
@@ -483,7 +483,7 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
         if not train_only:
             result_files += measure(p, ds, files, first_seed_files)
     if train_only:
-        print(f"Trained in {sum(p.st.timings.values()) / 60:.1f} min: {out / 'train'}. Rerun without --train-only "
+        print(f"Trained in {p.st.wall_minutes():.1f} min: {out / 'train'}. Rerun without --train-only "
               f"(same profile and --out) to export, evaluate, benchmark and report.", file=sys.stderr)
         return out
     return finish(p, profile, result_files)

@@ -38,6 +38,10 @@ class Stages:
         elapsed = time.time() - self.started
         print(f"[pipeline {int(elapsed // 60):3d}:{int(elapsed % 60):02d}] {message}", file=sys.stderr, flush=True)
 
+    def wall_minutes(self) -> float:
+        """Wall time since this invocation started (stages may run side by side in jobs)."""
+        return (time.time() - self.started) / 60
+
     def is_done(self, name: str, inputs: dict) -> bool:
         """Whether a run of this stage with these inputs left all its outputs."""
         return self.finished(name, stage_key(inputs)) is not None
@@ -69,7 +73,7 @@ class Stages:
             finally:
                 lock.unlink(missing_ok=True)
         self.say(f"{name}: up to date, skipped")
-        self.timings[name] = 0.0
+        self.timings.setdefault(name, 0.0)  # a job may have run it in this invocation (jobs.py)
         return done.get("result")
 
     def _execute(self, name: str, key: str, inputs: dict, outputs, fn):

@@ -125,6 +125,18 @@ def test_disk_need_follows_the_plan(tmp_path, monkeypatch):
     assert not (tmp_path / "quick" / "stages").exists()  # stopped before anything ran
 
 
+def test_a_stage_a_job_ran_keeps_its_time(tmp_path):
+    from leakyolo.stages import Stages
+
+    st = Stages(tmp_path)
+    st.run("train-a", {"x": 1}, [], lambda: "r")
+    st.timings["train-a"] = 12.0  # as jobs.py records a training it ran in a child process
+    assert st.run("train-a", {"x": 1}, [], lambda: "again") == "r"  # then the pipeline finds it done
+    st.run("b", {"x": 1}, [], lambda: "r")
+    assert st.timings["train-a"] == 12.0 and st.timings["b"] < 12.0 and st.run("b", {"x": 1}, [], None) == "r"
+    assert 0 < st.wall_minutes() < 1
+
+
 def test_stage_lock_shared_out_folder(tmp_path):
     import subprocess
     import sys
