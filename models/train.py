@@ -117,7 +117,7 @@ def train(model: str, data: Optional[str], epochs: int = 50, imgsz: int = IMGSZ,
                 else "no checkpoint was saved yet")
         print(f"training interrupted; {hint}", file=sys.stderr)
         raise
-    record.update(finished_facts(yolo.trainer, time.time() - started))
+    record.update(finished_facts(yolo.trainer, time.time() - started, record.get("resumed", [])))
     save_dir = Path(yolo.trainer.save_dir)
     write_json(save_dir / "run.json", record)
     print(f"run: {save_dir}  mAP50 {record['metrics']['mAP50']:.3f}  mAP50-95 {record['metrics']['mAP50-95']:.3f}",
@@ -131,6 +131,7 @@ def resumed(resume) -> tuple:
 
     last = _checkpoint(resume)
     record = read_run_json(last.parent.parent / "run.json") or {"model": str(last)}
+    record["resumed"] = [*record.get("resumed", []), epochs_so_far(last.parent.parent / "results.csv")]
     return YOLO(str(last)), {"resume": True}, record
 
 
@@ -208,24 +209,33 @@ def started_training(trainer, record: dict) -> None:
     write_json(Path(trainer.save_dir) / "run.json", {**record, "status": "training", **stamp()})
 
 
-def earlier_invocations(results_csv: Path) -> tuple:
-    """(count, seconds) of the invocations before the last one that wrote results.csv: its "time" column
-    restarts at each resume, so each drop ends one earlier invocation (counted until its last epoch)."""
-    if not results_csv.is_file():
-        return 0, 0.0
-    lines = results_csv.read_text().splitlines()
-    column = [c.strip() for c in lines[0].split(",")].index("time") if lines else None
-    times = [float(line.split(",")[column]) for line in lines[1:] if line.strip()]
-    ends = [t for t, after in zip(times, times[1:]) if after < t]
-    return len(ends), sum(ends)
+def epochs_so_far(results_csv: Path) -> list:
+    """[epochs done, seconds of the invocation that wrote the last one] when a training resumes: Ultralytics'
+    results.csv "time" column restarts at each invocation."""
+    lines = results_csv.read_text().splitlines() if results_csv.is_file() else []
+    rows = [line for line in lines[1:] if line.strip()]
+    if not rows:
+        return [0, 0.0]
+    column = [c.strip() for c in lines[0].split(",")].index("time")
+    return [len(rows), float(rows[-1].split(",")[column])]
 
 
-def finished_facts(trainer, seconds: float) -> dict:
+def earlier_seconds(resumed: list) -> float:
+    """Training seconds of the invocations before the last, from run.json's `resumed` entries (an invocation
+    stopped before it finished an epoch adds nothing: its entry repeats the epoch count before it)."""
+    done, total = 0, 0.0
+    for epochs, seconds in resumed:
+        if epochs > done:
+            done, total = epochs, total + seconds
+    return total
+
+
+def finished_facts(trainer, seconds: float, resumed: list) -> dict:
     """What run.json records at the end of a training: model size, settings, device, time, mAP, weights.
-    wall_seconds adds the earlier invocations of a resumed training (their epochs, from results.csv)."""
+    wall_seconds adds the earlier invocations of a resumed training (their epochs)."""
     from ultralytics import YOLO
 
-    resumes, earlier = earlier_invocations(Path(trainer.save_dir) / "results.csv")
+    resumes, earlier = len(resumed), earlier_seconds(resumed)
     t_args = vars(trainer.args)
     metrics = trainer.metrics or {}
     weights = trainer.best if Path(trainer.best).exists() else trainer.last

@@ -89,6 +89,13 @@ def test_train_run_json(trained_run):
 
 
 @pytest.mark.slow
+def test_resumed_training_counts_each_earlier_invocation_once():
+    from leakyolo.models.train import earlier_seconds
+
+    # 1 epoch in 5 s; a resume stopped before its first epoch ends; a resume that reached epoch 3 in 7 s
+    assert earlier_seconds([[1, 5.0], [1, 5.0], [3, 7.0]]) == 12.0 and earlier_seconds([]) == 0.0
+
+
 def test_interrupted_training_resumes(tmp_path, shapes_yaml, capsys):
     from leakyolo.models.train import train
 
@@ -104,4 +111,4 @@ def test_interrupted_training_resumes(tmp_path, shapes_yaml, capsys):
     assert json.loads((tmp_path / "r" / "run.json").read_text())["status"] == "training"
     run = train("leakyolo-n", "unused", resume=tmp_path / "r")
     record = json.loads((run / "run.json").read_text())
-    assert record["status"] == "done" and record["epochs"] == 2
+    assert record["status"] == "done" and record["epochs"] == 2 and record["resumed"][0][0] == 1

@@ -96,6 +96,7 @@ def test_interrupted_training_resumes_in_pipeline(tmp_path, monkeypatch, capsys)
     assert "data-shapes: up to date, skipped" in err and f"resuming shapes-leakyolo-n-s0 from {last}" in err
     record = json.loads((last.parent.parent / "run.json").read_text())
     assert record["status"] == "done" and record["epochs"] == 2
+    assert record["resumed"] == [[1, first]]  # at the resume: 1 epoch done, in `first` seconds
     assert record["resumes"] == 1 and record["wall_seconds"] > first  # the training's cost counts both invocations
 
 
