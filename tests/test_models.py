@@ -88,7 +88,6 @@ def test_train_run_json(trained_run):
     assert reloaded.model.model[-1].nc == 3 and reloaded.names[0] == "rectangle"
 
 
-@pytest.mark.slow
 def test_resumed_training_counts_each_earlier_invocation_once():
     from leakyolo.models.train import earlier_seconds
 
@@ -96,6 +95,7 @@ def test_resumed_training_counts_each_earlier_invocation_once():
     assert earlier_seconds([[1, 5.0], [1, 5.0], [3, 7.0]]) == 12.0 and earlier_seconds([]) == 0.0
 
 
+@pytest.mark.slow
 def test_interrupted_training_resumes(tmp_path, shapes_yaml, capsys):
     from leakyolo.models.train import train
 
