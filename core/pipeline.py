@@ -121,6 +121,11 @@ def source_model(model: str):
     return recipe.get("teacher") or recipe.get("convert")
 
 
+def trainings_per_dataset(cfg: dict, models: list) -> int:
+    """How many trainings each dataset gets: every row's seeds."""
+    return sum(len(row_seeds(cfg, m)) for m in models)
+
+
 def plan(cfg: dict, models: list) -> float:
     """Print the plan; return the estimated CPU seconds."""
     total = 0.0
@@ -128,7 +133,7 @@ def plan(cfg: dict, models: list) -> float:
         epochs = cfg["epochs"][ds]
         seconds = training_seconds(cfg, ds) * sum(relative_cost(cfg, ds, m) * len(row_seeds(cfg, m)) for m in models)
         total += seconds + 120
-        runs = sum(len(row_seeds(cfg, m)) for m in models)
+        runs = trainings_per_dataset(cfg, models)
         print(f"  {ds}: {runs} trainings ({len(models)} models, {len(cfg['seeds'])} seed(s)), {epochs} epochs at "
               f"{cfg['imgsz']} px (~{seconds / 60:.0f} min training on this CPU)", file=sys.stderr)
     return total + 60
@@ -136,8 +141,7 @@ def plan(cfg: dict, models: list) -> float:
 
 def disk_need_gb(cfg: dict, models: list) -> float:
     """Disk the run needs, with margin: the full profile's 18 trainings, their exports and sweeps took 0.93 GiB."""
-    trainings = sum(len(row_seeds(cfg, m)) for m in models) * len(cfg["data"])
-    return round(0.5 + 0.1 * trainings, 1)
+    return round(0.5 + 0.1 * trainings_per_dataset(cfg, models) * len(cfg["data"]), 1)
 
 
 def training_cost(cfg: dict, models: list) -> dict:

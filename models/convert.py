@@ -19,8 +19,8 @@ def convert(checkpoint: Union[str, Path], data: str, epochs: int = DEFAULT_EPOCH
             name: Optional[str] = None, **train_args) -> Path:
     """Swap every activation of `checkpoint` (a .pt or run folder) to Leaky ReLU(slope), then fine-tune it
     `epochs` epochs on `data` distilled from the original, with the fine-tune schedule FINE_TUNE unless
-    `train_args` set it; return the run folder (run.json and the model
-    cards name the source checkpoint and its sha256)."""
+    `train_args` set it; return the run folder (run.json and the model cards name the source checkpoint
+    and its sha256)."""
     import_ultralytics("convert")
     source = checkpoint_of(checkpoint)
     run_name = name or f"{source.parent.parent.name if source.parent.name == 'weights' else source.stem}-leaky"
