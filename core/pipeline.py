@@ -58,12 +58,22 @@ PROFILES = {
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
              "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
                      "and evaluator for every model; mean ± std over seeds"},
+    # Trained to a plateau (docs/performance.md): 2400 train / 600 val digits images at 160 px, 60 epochs
+    # (9000 SGD steps), 3 seeds. Measured side by side on 1 core each: ~50 s per epoch (YOLO26n) and ~35 s
+    # (LeakYOLO-n), so the 9 trainings take ~3.5 h with --jobs 2.
+    "converged": {"data": ["digits"], "data_params": {"digits": {"n_images": 3000}},
+                  "models": [PRODUCT, "yolo26n-leaky", BASELINE_MODEL], "imgsz": 160, "epochs": {"digits": 60},
+                  "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
+                  "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
+                  "note": "converged budget (digits, 2400 train images at 160 px, 60 epochs, 3 seeds): same data, "
+                          "epochs, optimizer and evaluator for every model; mean ± std over seeds"},
 }
 ARM_CORES = ("cortex-a72", "cortex-a76")
 WHY_U8S7 = "; 7-bit weights: this x86 CPU has no VNNI and its u8s8 kernels saturate, docs/performance.md"
 # Per model and epoch (incl. val) on the 2-core CPU, full settings, torch on both cores: trees measured
 # (5-8 s); digits is the 1-thread measurement (70 s) divided by the 1.4x that the second thread gave on trees.
 EPOCH_SECONDS_AT_320 = {"trees": 7, "digits": 50, "shapes": 3}
+DEFAULT_IMAGES = {"digits": 750}  # the builders' default n_images that EPOCH_SECONDS_AT_320 was measured with
 
 
 def run_name(dataset: str, model: str, seed: int) -> str:
@@ -85,7 +95,9 @@ def first_val_image(data_yaml: str) -> Path:
 
 def training_seconds(cfg: dict, ds: str) -> float:
     """Estimated seconds to train one model on dataset ds with this profile."""
-    return cfg["epochs"][ds] * EPOCH_SECONDS_AT_320.get(ds, 30) * (cfg["imgsz"] / 320) ** 2
+    images = cfg.get("data_params", {}).get(ds, {}).get("n_images", DEFAULT_IMAGES.get(ds, 1))
+    return (cfg["epochs"][ds] * EPOCH_SECONDS_AT_320.get(ds, 30) * (cfg["imgsz"] / 320) ** 2
+            * images / DEFAULT_IMAGES.get(ds, 1))
 
 
 def relative_cost(cfg: dict, ds: str, model: str) -> float:
@@ -270,8 +282,9 @@ def build_data(p: Plan) -> None:
     from leakyolo.models.registry import model_digest
 
     cfg = p.cfg
-    p.data_yamls = {ds: p.st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"]}, lambda r: [r],
-                                 lambda ds=ds: str(build(ds, imgsz=cfg["imgsz"]))) for ds in cfg["data"]}
+    params = {ds: cfg.get("data_params", {}).get(ds, {}) for ds in cfg["data"]}  # the builder's, e.g. n_images
+    p.data_yamls = {ds: p.st.run(f"data-{ds}", {"name": ds, "imgsz": cfg["imgsz"], **params[ds]}, lambda r: [r],
+                                 lambda ds=ds: str(build(ds, imgsz=cfg["imgsz"], **params[ds]))) for ds in cfg["data"]}
     content = {ds: json.loads((Path(y).parent / "dataset.json").read_text())["content_sha256"]
                for ds, y in p.data_yamls.items()}
     digest = {model: model_digest(base_model(model)) for model in p.models}
