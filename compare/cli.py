@@ -45,7 +45,7 @@ def register(sub) -> None:
 
 def run_bench(args) -> None:
     """Benchmark and save."""
-    from .bench import bench, save
+    from leakyolo.detect.bench import bench, save
 
     print(save(bench(args.models, args.threads, args.warmup, args.runs, args.image, args.label, peaks=not args.no_peak),
                args.out))

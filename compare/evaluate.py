@@ -7,7 +7,7 @@ from pathlib import Path
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import sha256_file, stamp
 
-from .bench import card_summary
+from leakyolo.detect.bench import card_summary
 
 SCHEMA = "leakyolo.eval/1"
 

@@ -13,7 +13,7 @@ from leakyolo.base.defaults import DISTILLED
 from leakyolo.base.errors import UserError
 
 from .arm import SCHEMA as ARM_SCHEMA
-from .bench import SCHEMA as BENCH_SCHEMA
+from leakyolo.detect.bench import SCHEMA as BENCH_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
 
 REQUIRED = {  # fields every record of a kind, and each of its model rows, must have

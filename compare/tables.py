@@ -4,7 +4,7 @@ import html
 import re
 
 from .results import RowKey, mean_spread
-from .stats import achieved_gops
+from leakyolo.detect.stats import achieved_gops
 from .targets import BASE as BASELINE
 
 

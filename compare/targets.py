@@ -9,7 +9,7 @@ instructions <= 0.35x.
 
 from leakyolo.base.defaults import BASELINE, CONVERTED, DISTILLED, PRODUCT
 
-from .stats import achieved_gops
+from leakyolo.detect.stats import achieved_gops
 
 OURS, BASE = (PRODUCT, "int8", ""), (BASELINE, "fp32", "")
 MAX_VS_FP32, MAX_VS_INT8, MAX_MAP_DROP, MIN_PEAK_SHARE, MAX_ARM = 0.33, 0.5, 1.0, 0.40, 0.35

@@ -66,9 +66,10 @@ class Calibrated:
     failure: str = ""
 
 
-def calibrate(fp32: Path, dest: Path, images: list, size: tuple, method: str, types: str, exclude_head: bool,
-              measure=None, gate=None, log=print) -> Calibrated:
-    """Quantize fp32 to dest with each method in turn (`auto`: AUTO_METHODS) until `gate(accuracy)` passes.
+def calibrate(fp32: Path, dest: Path, images: list, size: tuple, opts, measure=None, gate=None,
+              log=print) -> Calibrated:
+    """Quantize fp32 to dest with each method in turn (opts.calib_method; `auto`: AUTO_METHODS) until
+    `gate(accuracy)` passes, with opts.types and opts.exclude_head (ExportOptions).
 
     measure(path) -> accuracy dict and gate(accuracy) -> gate dict (raising GateError) are the export's
     accuracy check; without them the first method's file is kept ungated.
@@ -77,10 +78,10 @@ def calibrate(fp32: Path, dest: Path, images: list, size: tuple, method: str, ty
     from .quantize import quantize
 
     attempts, failure = [], ""
-    for method in AUTO_METHODS if method == "auto" else (method,):
-        log(f"INT8: calibrating on {len(images)} train images ({method}, {types})")
-        settings = {**quantize(fp32, dest, lambda name: LetterboxDataReader(images, name, size), method, types,
-                               exclude_head), "calibration_images": len(images)}
+    for method in AUTO_METHODS if opts.calib_method == "auto" else (opts.calib_method,):
+        log(f"INT8: calibrating on {len(images)} train images ({method}, {opts.types})")
+        settings = {**quantize(fp32, dest, lambda name: LetterboxDataReader(images, name, size), method, opts.types,
+                               opts.exclude_head), "calibration_images": len(images)}
         check_onnx(dest)
         if measure is None:
             return Calibrated(settings)

@@ -43,16 +43,17 @@ def run(args) -> None:
     import sys
 
     from .exporter import export
+    from .options import ExportOptions
     from .sweep import sweep
 
     sizes, heads = flat(args.imgsz) or [None], heads_of(args.head)
-    common = dict(int8=args.int8, calib_data=args.calib_data, calib_images=args.calib_images,
-                  calib_method=args.calib_method, types=args.types, out=args.out, max_drop=args.max_drop,
-                  skip_gates=args.skip_gates, with_ultralytics_int8=args.ultralytics_int8)
+    opts = ExportOptions(int8=args.int8, calib_data=args.calib_data, calib_images=args.calib_images,
+                         calib_method=args.calib_method, types=args.types, out=args.out, max_drop=args.max_drop,
+                         skip_gates=args.skip_gates, with_ultralytics_int8=args.ultralytics_int8)
     if len(sizes) * len(heads) == 1:
-        files, left_out = export(args.weights, imgsz=sizes[0], raw=HEADS[heads[0]], **common), []
+        files, left_out = export(args.weights, opts.but(imgsz=sizes[0], raw=HEADS[heads[0]])), []
     else:
-        files, left_out = sweep(args.weights, sizes, heads, **common)
+        files, left_out = sweep(args.weights, sizes, heads, opts)
     for path in files:
         print(path)
     for point, why in left_out:

@@ -10,11 +10,12 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import sha256_file, write_json
 from leakyolo.detect.model_file import file_name
 
-from .calibration import DEFAULT_IMAGES, calibrate, sample_images
+from .calibration import calibrate, sample_images
 from .card import card
 from .checkpoint import load_detector, resolve_weights
 from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
 from .onnx_fp32 import export_fp32, ultralytics_export
+from .options import ExportOptions
 from .staging import staging as staging_folder
 
 PARITY_IMAGES = 4
@@ -58,17 +59,18 @@ class Source:
         return folder / file_name(self.name, self.imgsz, self.raw, precision)
 
 
-def open_source(weights_or_run, imgsz: int, raw: bool, calib_data, name, need_data: bool) -> Source:
+def open_source(weights_or_run, opts: ExportOptions) -> Source:
     """Load the checkpoint and settle the dataset used for calibration and gates."""
     from leakyolo.datasets import resolve_data
 
     weights, record = resolve_weights(weights_or_run)
-    yolo, imgsz = load_detector(weights, imgsz)
-    model = record.get("model") or name or weights.stem
-    data = calib_data or record.get("dataset", {}).get("yaml")
-    if data is None and need_data:
+    yolo, imgsz = load_detector(weights, opts.imgsz)
+    model = record.get("model") or opts.name or weights.stem
+    data = opts.calib_data or record.get("dataset", {}).get("yaml")
+    if data is None and (opts.int8 or not opts.skip_gates):
         raise UserError("no dataset known for this checkpoint: pass --calib-data NAME|YAML (calibration and gates)")
-    return Source(weights, record, yolo, model, name or model, resolve_data(data) if data else None, imgsz, raw)
+    return Source(weights, record, yolo, model, opts.name or model, resolve_data(data) if data else None, imgsz,
+                  opts.raw)
 
 
 def add_metadata(path: Path, **props) -> None:
@@ -99,23 +101,22 @@ def fp32_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
                       accuracy=accuracy), accuracy
 
 
-def int8_file(src: Source, fp32: Path, fp32_acc, staging: Path, calib_images: int, calib_method: str, types: str,
-              exclude_head: bool, max_drop: float, seed: int, required: bool) -> tuple:
+def int8_file(src: Source, fp32: Path, fp32_acc, staging: Path, opts: ExportOptions) -> tuple:
     """(path, card, failure) of the INT8 export; (None, None, why) when no calibration passed and it is not
     required."""
     from leakyolo.datasets import dataset_identity
 
     dest = src.file(staging, "int8")
     gated = fp32_acc is not None
-    result = calibrate(fp32, dest, sample_images(src.data, calib_images, seed), (src.imgsz,) * 2, calib_method,
-                       types, exclude_head, measure=(lambda p: onnx_map(p, src.data, src.imgsz)) if gated else None,
-                       gate=lambda acc: accuracy_gate(fp32_acc, acc, max_drop, dest.name), log=log)
+    result = calibrate(fp32, dest, sample_images(src.data, opts.calib_images, opts.seed), (src.imgsz,) * 2, opts,
+                       measure=(lambda p: onnx_map(p, src.data, src.imgsz)) if gated else None,
+                       gate=lambda acc: accuracy_gate(fp32_acc, acc, opts.max_drop, dest.name), log=log)
     if result.failure:
-        if required:
+        if opts.int8_required:
             raise GateError(result.failure)
         log(f"INT8 not published: {result.failure}")
         return None, None, result.failure
-    calibration = {**dataset_identity(src.data), "split": "train", "seed": seed,
+    calibration = {**dataset_identity(src.data), "split": "train", "seed": opts.seed,
                    "preprocessing": "letterbox (leakyolo.detect.preprocess)"}
     return dest, card(dest, model=src.model, precision="int8", source=src.facts, quantization=result.settings,
                       calibration=calibration, gates=result.gates, accuracy=result.accuracy), ""
@@ -144,34 +145,28 @@ def publish(cards: dict, out: Path) -> list:
     return published
 
 
-def export(weights_or_run: Union[str, Path], imgsz: Optional[int] = None, int8: bool = False,
-           calib_data: Optional[str] = None, calib_images: int = DEFAULT_IMAGES, calib_method: str = "auto",
-           types: str = "u8s8", out: Optional[Union[str, Path]] = None, raw: bool = False, max_drop: float = 1.5,
-           skip_gates: bool = False, with_ultralytics_int8: bool = False, exclude_head: bool = True,
-           name: Optional[str] = None, seed: int = 0, int8_required: bool = True) -> list:
-    """Export a checkpoint; return the published ONNX paths (each with a .json model card beside it).
+def export(weights_or_run: Union[str, Path], opts: Optional[ExportOptions] = None, **changes) -> list:
+    """Export a checkpoint with `opts` (ExportOptions; keyword arguments change single fields:
+    `export(run, int8=True)`); return the published ONNX paths, each with a .json model card beside it.
 
-    Files are named NAME-IMGSZ[-raw]-{fp32,int8}.onnx, NAME defaulting to the run's model name; imgsz
-    defaults to the size the checkpoint was trained at.
-    calib_method "auto" tries MinMax, then Percentile, then Entropy until the accuracy gate passes.
     An INT8 model that fails its gate is never written; with int8_required=False the FP32 model is
     still published and its card says why there is no INT8 (the pipeline and sweeps use this so one
     model's or one size's INT8 cannot stop a comparison).
     """
-    src = open_source(weights_or_run, imgsz, raw, calib_data, name, need_data=int8 or not skip_gates)
-    out = Path(out) if out else (src.weights.parent.parent / "onnx" if src.record else src.weights.parent)
+    opts = (opts or ExportOptions()).but(**changes)
+    src = open_source(weights_or_run, opts)
+    out = Path(opts.out) if opts.out else (src.weights.parent.parent / "onnx" if src.record else src.weights.parent)
     out.mkdir(parents=True, exist_ok=True)
     with staging_folder(out) as staging:
-        fp32, fp32_card, fp32_acc = fp32_file(src, staging, skip_gates)
+        fp32, fp32_card, fp32_acc = fp32_file(src, staging, opts.skip_gates)
         cards = {fp32: fp32_card}
-        if int8:
-            path, facts, failure = int8_file(src, fp32, fp32_acc, staging, calib_images, calib_method, types,
-                                             exclude_head, max_drop, seed, int8_required)
+        if opts.int8:
+            path, facts, failure = int8_file(src, fp32, fp32_acc, staging, opts)
             if path:
                 cards[path] = facts
             else:
                 fp32_card["int8_failure"] = failure
-        if with_ultralytics_int8:
-            path, facts = ultralytics_int8_file(src, staging, skip_gates)
+        if opts.with_ultralytics_int8:
+            path, facts = ultralytics_int8_file(src, staging, opts.skip_gates)
             cards[path] = facts
         return publish(cards, out)

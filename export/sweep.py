@@ -3,9 +3,11 @@ both heads (`leakyolo export RUN --int8 --imgsz 192 256 320 --head both`). Each 
 (gates, model card); an INT8 point that fails its gate is left out and named, not fatal."""
 
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 from leakyolo.base.errors import UserError
+
+from .options import ExportOptions
 
 HEADS = {"nms-free": False, "raw": True}  # head name -> export(raw=...)
 
@@ -30,10 +32,12 @@ def check_sizes(weights_or_run, sizes: Sequence[int]) -> None:
 
 
 def sweep(weights_or_run: Union[str, Path], sizes: Sequence[int], heads: Sequence[str] = tuple(HEADS),
-          int8: bool = True, **export_args) -> tuple:
-    """Export every (size, head) point; return (published paths, [(point, why) for INT8 left out])."""
+          opts: Optional[ExportOptions] = None, **changes) -> tuple:
+    """Export every (size, head) point with `opts` (INT8 by default; keyword arguments change single fields);
+    return (published paths, [(point, why) for INT8 left out])."""
     from .exporter import export
 
+    opts = (opts or ExportOptions(int8=True)).but(int8_required=False, **changes)
     unknown = [h for h in heads if h not in HEADS]
     if unknown:
         raise UserError(f"head {unknown[0]}: choose from {', '.join(HEADS)}")
@@ -41,8 +45,7 @@ def sweep(weights_or_run: Union[str, Path], sizes: Sequence[int], heads: Sequenc
     files, left_out = [], []
     for size in sizes:
         for head in heads:
-            published = export(weights_or_run, imgsz=size, int8=int8, raw=HEADS[head], int8_required=False,
-                               **export_args)
+            published = export(weights_or_run, opts.but(imgsz=size, raw=HEADS[head]))
             files += published
             left_out += [(f"{size} px, {head}", why) for why in int8_failures(published)]
     return files, left_out

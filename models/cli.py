@@ -76,6 +76,15 @@ def run_models(args) -> None:
         print(f"{'':<15}{s.description}")
 
 
+def options_of(args, hyperparameters: dict):
+    """The TrainOptions of a train / convert command line."""
+    from .options import TrainOptions
+
+    return TrainOptions(epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, seed=args.seed, device=args.device,
+                        workers=args.workers, slope=args.slope, project=args.project, name=args.name, dis=args.dis,
+                        hyperparameters=hyperparameters)
+
+
 def run_train(args) -> None:
     """Train and print the run folder."""
     from .train import hyperparameters, train
@@ -83,9 +92,7 @@ def run_train(args) -> None:
     if not (args.data or args.resume):
         raise UserError("train needs --data: a dataset name (trees, digits, shapes) or a data YAML")
     extra = hyperparameters(args.hyperparameters) if args.hyperparameters else {}
-    print(train(args.model, args.data, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, seed=args.seed,
-                device=args.device, project=args.project, name=args.name, workers=args.workers,
-                slope=args.slope, resume=args.resume, teacher=args.teacher, dis=args.dis, **extra))
+    print(train(args.model, args.data, options_of(args, extra).but(teacher=args.teacher), resume=args.resume))
 
 
 def run_convert(args) -> None:
@@ -94,6 +101,4 @@ def run_convert(args) -> None:
     from .train import hyperparameters
 
     extra = hyperparameters(args.hyperparameters) if args.hyperparameters else {}
-    print(convert(args.checkpoint, args.data, epochs=args.epochs, imgsz=args.imgsz, slope=args.slope, dis=args.dis,
-                  project=args.project, name=args.name, batch=args.batch, seed=args.seed, device=args.device,
-                  workers=args.workers, **extra))
+    print(convert(args.checkpoint, args.data, options_of(args, extra)))

@@ -11,7 +11,8 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.offline import import_ultralytics
 from leakyolo.base.provenance import read_run_json, sha256_file, stamp, write_json
 
-from .teacher import DEFAULT_DIS, check_teacher
+from .options import TrainOptions
+from .teacher import check_teacher
 
 # Identical for every model: comparisons must not depend on Ultralytics' optimizer=auto, which
 # silently switches optimizer and learning rate with the run length.
@@ -79,34 +80,22 @@ def _checkpoint(resume) -> Path:
     return last
 
 
-def train(model: str, data: Optional[str], epochs: int = 50, imgsz: int = IMGSZ, batch: int = 16, seed: int = 0,
-          device: str = "cpu", project: Union[str, Path] = "runs/train", name: Optional[str] = None,
-          workers: int = 2, slope: float = 0.1, resume: Optional[Union[str, Path]] = None,
-          callbacks: Optional[dict] = None, teacher: Optional[Union[str, Path]] = None, dis: float = DEFAULT_DIS,
-          record_extra: Optional[dict] = None, **extra) -> Path:
-    """Train `model` (registered name) on `data` (dataset name or YAML); return the run folder.
+def train(model: str, data: Optional[str], opts: Optional[TrainOptions] = None,
+          resume: Optional[Union[str, Path]] = None, **changes) -> Path:
+    """Train `model` (registered name, model YAML or .pt) on `data` (dataset name or YAML) with `opts`
+    (TrainOptions; keyword arguments change single fields, other keys are Ultralytics hyperparameters);
+    return the run folder.
 
     run.json is written when training starts (status "training") and completed at the end; with
     `resume` (a run folder or last.pt) Ultralytics continues from the checkpoint (a distilled run keeps its
-    teacher: Ultralytics stores it in the checkpoint's train args). `callbacks` maps Ultralytics callback
-    events to extra functions (progress reporting, tests). `teacher` (a run folder or .pt, checked before
-    training: a detection model with the data's classes and the student's head levels) distils through
-    Ultralytics' feature distillation with loss weight `dis`; run.json records it. `record_extra` adds
-    facts to run.json (convert: the source checkpoint).
+    teacher: Ultralytics stores it in the checkpoint's train args). A teacher is checked before training
+    (a detection model with the data's classes and the student's head levels); run.json records it.
     """
     import_ultralytics("training")
-    if resume:
-        yolo, args, record = resumed(resume)
-    else:
-        yolo, args, record = fresh(model, data, slope, imgsz, dict(
-            epochs=epochs, batch=batch, seed=seed, device=device, project=str(Path(project).resolve()), name=name,
-            workers=workers, **{**TRAIN_SETTINGS, **extra}))
-        record.update(record_extra or {})
-        if teacher:
-            record["teacher"] = check_teacher(teacher, args["data"], yolo, dis)
-            args.update(distill_model=record["teacher"]["path"], dis=dis)
+    opts = (opts or TrainOptions()).but(**changes)
+    yolo, args, record = resumed(resume) if resume else fresh(model, data, opts)
     yolo.add_callback("on_pretrain_routine_start", lambda trainer: started_training(trainer, record))
-    for event, func in (callbacks or {}).items():
+    for event, func in opts.callbacks.items():
         yolo.add_callback(event, func)
     started = time.time()
     try:
@@ -188,16 +177,24 @@ def hyperparameters(pairs: list) -> dict:
     return out
 
 
-def fresh(model: str, data: str, slope: float, imgsz: int, args: dict) -> tuple:
-    """(model, train args, run record) of a new run; imgsz rounded to the stride, data built / validated."""
+def fresh(model: str, data: str, opts: TrainOptions) -> tuple:
+    """(model, train args, run record) of a new run; imgsz rounded to the stride, data built / validated,
+    the teacher checked."""
     from leakyolo.datasets import dataset_identity, resolve_data
 
-    yolo, record = build_model(model, slope)
-    imgsz = stride_multiple(imgsz, int(max(yolo.model.stride)))
+    yolo, record = build_model(model, opts.slope)
+    imgsz = stride_multiple(opts.imgsz, int(max(yolo.model.stride)))
     data = resolve_data(data, imgsz=imgsz)
     record["dataset"] = dataset_identity(data)
-    args["name"] = args["name"] or f"{record['model']}-{Path(data).parent.name}"
-    return yolo, dict(data=data, imgsz=imgsz, **args), record
+    record.update(opts.record_extra)
+    args = dict(data=data, imgsz=imgsz, epochs=opts.epochs, batch=opts.batch, seed=opts.seed, device=opts.device,
+                project=str(Path(opts.project).resolve()), workers=opts.workers,
+                name=opts.name or f"{record['model']}-{Path(data).parent.name}", **{**TRAIN_SETTINGS,
+                                                                                     **opts.hyperparameters})
+    if opts.teacher:
+        record["teacher"] = check_teacher(opts.teacher, data, yolo, opts.dis)
+        args.update(distill_model=record["teacher"]["path"], dis=opts.dis)
+    return yolo, args, record
 
 
 def started_training(trainer, record: dict) -> None:

@@ -38,7 +38,7 @@ def test_parity_matches_rows_both_ways_within_tolerance():
 @needs_qemu
 def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
     from leakyolo.compare.arm import arm_check
-    from leakyolo.pipeline import first_val_image
+    from leakyolo.pipeline.measure import first_val_image
 
     record = arm_check([exported["fp32"], exported["int8"]], cores=("cortex-a72", "cortex-a76"),
                        image=first_val_image(learn_yaml))
@@ -66,7 +66,7 @@ def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
 def test_arm_section_in_report(exported, learn_yaml, pipeline_out, tmp_path):
     from leakyolo.compare.arm import arm_check
     from leakyolo.compare.report import report
-    from leakyolo.pipeline import first_val_image
+    from leakyolo.pipeline.measure import first_val_image
     from leakyolo.base.provenance import write_json
 
     arm_json = write_json(tmp_path / "arm.json", arm_check([exported["int8"]], cores=("cortex-a76",),

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from leakyolo.compare import bench as bench_mod
+from leakyolo.detect import bench as bench_mod
 from leakyolo.compare.report import report
 from leakyolo.base.errors import UserError
 
@@ -50,7 +50,7 @@ def test_gemm_models_are_what_their_builder_makes(precision, op, types):
     import onnx
     from onnx import TensorProto, helper
 
-    from leakyolo.compare.peak import GEMMS
+    from leakyolo.detect.peak import GEMMS
 
     a, b, y = (getattr(TensorProto, t) for t in types)
     graph = helper.make_graph([helper.make_node(op, ["A", "B"], ["Y"])], f"{precision}_gemm",

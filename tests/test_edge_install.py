@@ -34,8 +34,8 @@ def wheel(tmp: Path) -> Path:
 def test_wheel_holds_every_file_the_code_reads(tmp_path):
     archive = zipfile.ZipFile(wheel(tmp_path))
     names = archive.namelist()
-    for needed in ("leakyolo/py.typed", "leakyolo/compare/qemu_insn.c", "leakyolo/compare/int8_gemm.onnx",
-                   "leakyolo/compare/fp32_gemm.onnx", "leakyolo/models/leakyolo.yaml", "leakyolo/base/defaults.py"):
+    for needed in ("leakyolo/py.typed", "leakyolo/compare/qemu_insn.c", "leakyolo/detect/int8_gemm.onnx",
+                   "leakyolo/detect/fp32_gemm.onnx", "leakyolo/models/leakyolo.yaml", "leakyolo/base/defaults.py"):
         assert needed in names, needed
     meta = next(n for n in names if n.endswith("METADATA"))
     requires = [line for line in archive.read(meta).decode().splitlines()

@@ -37,7 +37,7 @@ def test_sweep_writes_every_point_with_its_card(swept):
 
 
 def test_frontier_report_from_a_sweep(swept, trained_run, learn_yaml, tmp_path, monkeypatch):
-    from leakyolo.compare.bench import bench
+    from leakyolo.detect.bench import bench
     from leakyolo.compare.evaluate import evaluate
     from leakyolo.compare.report import report
     from leakyolo.export import exporter

@@ -95,26 +95,29 @@ def test_export_defaults_to_the_training_size(trained_run, tmp_path):
 def test_python_api_is_plain_functions_and_stays_light():
     code = ("import sys, leakyolo, inspect\n"
             "assert 'torch' not in sys.modules and 'ultralytics' not in sys.modules\n"
-            "for name in ('Detector', 'train', 'export', 'evaluate', 'bench', 'report'):\n"
+            "for name in ('Detector', 'train', 'evaluate', 'bench', 'report'):\n"
             "    obj = getattr(leakyolo, name)\n"
             "    assert callable(obj) and inspect.getdoc(obj), name\n"
             "    assert inspect.signature(obj).parameters, name\n"
-            "import leakyolo.export.calibration\n"
-            "from leakyolo.export import export\n"
-            "assert inspect.isfunction(export) and callable(leakyolo.export)\n"
+            "import types, leakyolo.export.calibration\n"
+            "from leakyolo.export import ExportOptions, export\n"
+            "from leakyolo.detect import DetectOptions, detect\n"
+            "assert inspect.isfunction(export) and inspect.isfunction(detect)\n"
+            "assert type(leakyolo.export) is types.ModuleType  # a plain package, no class swapped in\n"
             "print(sorted(n for n in dir(leakyolo) if not n.startswith('_')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert {"Detector", "bench", "evaluate", "export", "report", "train"} <= set(eval(done.stdout))
+    assert {"Detector", "bench", "evaluate", "report", "train"} <= set(eval(done.stdout))
     import leakyolo
+    from leakyolo.detect import detect
+    from leakyolo.export import export
 
-    for name in ("train", "export", "evaluate", "bench", "report"):
-        hints = inspect.signature(getattr(leakyolo, name))
-        assert hints.return_annotation is not inspect.Signature.empty, name
+    for func in (*(getattr(leakyolo, n) for n in ("train", "evaluate", "bench", "report")), export, detect):
+        assert inspect.signature(func).return_annotation is not inspect.Signature.empty, func.__name__
 
 
 def test_bench_and_calibration_show_progress(exported, learn_yaml, capsys):
-    from leakyolo.compare.bench import bench
+    from leakyolo.detect.bench import bench
     from leakyolo.export.calibration import LetterboxDataReader, sample_images
 
     bench([exported["int8"]], warmup=0, runs=8, peaks=False)

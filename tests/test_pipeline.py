@@ -75,12 +75,11 @@ def test_interrupted_training_resumes_in_pipeline(tmp_path, monkeypatch, capsys)
 
     real = training.train
 
-    def interrupt_after_first_epoch(*args, **kwargs):
+    def interrupt_after_first_epoch(model, data, opts, **kwargs):
         def stop(trainer):
             raise KeyboardInterrupt
 
-        kwargs["callbacks"] = {**(kwargs.get("callbacks") or {}), "on_model_save": stop}
-        return real(*args, **kwargs)
+        return real(model, data, opts.but(callbacks={**opts.callbacks, "on_model_save": stop}), **kwargs)
 
     monkeypatch.setattr(training, "train", interrupt_after_first_epoch)
     run = dict(data=["shapes"], models=["leakyolo-n"], imgsz=64, epochs=2, out=tmp_path)
@@ -114,7 +113,8 @@ def test_disk_need_follows_the_plan(tmp_path, monkeypatch):
     from collections import namedtuple
 
     from leakyolo.base.errors import UserError
-    from leakyolo.pipeline import disk_need_gb, settle
+    from leakyolo.pipeline.estimate import disk_need_gb
+    from leakyolo.pipeline.plan import settle
 
     small = disk_need_gb(*settle("quick", ["shapes"], ["leakyolo-n"], 64, None, 1, 1))
     full = disk_need_gb(*settle("full", None, None, None, None, None, 1))
@@ -127,7 +127,7 @@ def test_disk_need_follows_the_plan(tmp_path, monkeypatch):
 
 
 def test_a_stage_a_job_ran_keeps_its_time(tmp_path):
-    from leakyolo.stages import Stages
+    from leakyolo.pipeline.runner import Stages
 
     st = Stages(tmp_path)
     st.run("train-a", {"x": 1}, [], lambda: "r")
@@ -143,7 +143,7 @@ def test_stage_lock_shared_out_folder(tmp_path):
     import sys
 
     from leakyolo.base.errors import UserError
-    from leakyolo.stages import Stages, process_start
+    from leakyolo.pipeline.runner import Stages, process_start
 
     st = Stages(tmp_path)
     lock = tmp_path / "stages" / "a.lock"
@@ -168,7 +168,7 @@ def test_stage_lock_shared_out_folder(tmp_path):
 def test_jobs_train_side_by_side_on_their_own_cores(tmp_path, capsys):
     import os
 
-    from leakyolo.jobs import core_groups
+    from leakyolo.pipeline.jobs import core_groups
 
     cores = len(os.sched_getaffinity(0))
     assert cores >= 2, "this test needs 2 CPU cores (CI has 2)"
@@ -190,7 +190,8 @@ def test_jobs_train_side_by_side_on_their_own_cores(tmp_path, capsys):
 
 
 def test_jobs_start_the_longest_trainings_first():
-    from leakyolo.pipeline import PROFILES, training_cost
+    from leakyolo.pipeline.estimate import training_cost
+    from leakyolo.pipeline.profiles import PROFILES
 
     cost = training_cost(PROFILES["full"], ["leakyolo-n", "yolo26n"])
     order = sorted(cost, key=lambda key: -cost[key])
@@ -202,8 +203,8 @@ def test_jobs_failures_and_limits(tmp_path):
     import os
 
     from leakyolo.base.errors import UserError
-    from leakyolo.jobs import run_jobs
-    from leakyolo.stages import Stages
+    from leakyolo.pipeline.jobs import run_jobs
+    from leakyolo.pipeline.runner import Stages
 
     st = Stages(tmp_path)
     with pytest.raises(UserError, match=r"stage train-x failed in its job \(exit 2; log .*train-x.job.log\)"):
@@ -225,8 +226,8 @@ def test_jobs_stop_their_children_when_the_pipeline_is_killed(tmp_path, monkeypa
     import sys
     import threading
 
-    from leakyolo import jobs
-    from leakyolo.stages import Stages
+    from leakyolo.pipeline import jobs
+    from leakyolo.pipeline.runner import Stages
 
     started = []
     real_start = jobs.start
@@ -273,7 +274,7 @@ def test_recipes_train_after_their_source_and_follow_its_hash(tmp_path, capsys):
 
 
 def test_a_baseline_trained_at_a_smaller_size(tmp_path, monkeypatch):
-    from leakyolo.pipeline import RECIPES
+    from leakyolo.pipeline.profiles import RECIPES
 
     monkeypatch.setitem(RECIPES, "yolo26n@64", {"model": "yolo26n", "imgsz": 64, "seeds": 1})  # as yolo26n@256
     report = pipeline("quick", data=["shapes"], models=["yolo26n@64"], imgsz=96, seeds=[0, 1], epochs=1, out=tmp_path)
@@ -289,7 +290,7 @@ def test_a_baseline_trained_at_a_smaller_size(tmp_path, monkeypatch):
 
 
 def test_jobs_wait_for_their_prerequisites():
-    from leakyolo.jobs import next_ready
+    from leakyolo.pipeline.jobs import next_ready
 
     queue = [("b", [], {"a"}), ("c", [], set())]
     assert next_ready(queue, {"proc": ("a", None, None, 0)})[0] == "c"  # a still runs: b waits

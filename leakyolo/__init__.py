@@ -13,10 +13,9 @@ __version__ = "0.1.0"
 # The Python API, imported on first use so that `import leakyolo` stays light (no torch on a Pi).
 _API = {
     "Detector": ("leakyolo.detect.detector", "Detector"),  # base install
-    "bench": ("leakyolo.compare.bench", "bench"),  # base install
+    "bench": ("leakyolo.detect.bench", "bench"),  # base install
     "report": ("leakyolo.compare.report", "report"),  # base install (figures need matplotlib)
-    "train": ("leakyolo.models.train", "train"),  # [train] extra
-    "export": ("leakyolo.export.exporter", "export"),  # [train] extra
+    "train": ("leakyolo.models.train", "train"),  # [train] extra (export: from leakyolo.export import export)
     "evaluate": ("leakyolo.compare.evaluate", "evaluate"),  # [train] extra
 }
 __all__ = [*_API, "__version__"]

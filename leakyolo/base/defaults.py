@@ -12,3 +12,5 @@ TRAINED_AT = "@"  # how reports name a model trained at another input size than 
 # schedule (lr0 0.01 after a 3-epoch warmup from bias lr 0.1) threw that away: digits mAP50-95 fell to
 # 0.09 by epoch 3 (docs/performance.md).
 FINE_TUNE = {"lr0": 0.001, "warmup_epochs": 0.0}
+RUN_FOLDER = "runs/pipeline"  # where `leakyolo pipeline` writes, one folder per profile
+DEFAULT_MODEL_GLOB = f"{RUN_FOLDER}/**/onnx/{PRODUCT}-*-int8.onnx"  # the model `detect` takes when none is given

@@ -5,7 +5,9 @@ import sys
 
 from . import __version__
 from .base.argtypes import show_defaults
+from .base.defaults import RUN_FOLDER
 from .base.errors import run
+from .pipeline.profiles import PROFILES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_pipeline(sub) -> None:
     """The main job."""
     p = sub.add_parser("pipeline", help="the main job: data, training, export, eval, bench, report, demo video")
-    p.add_argument("--profile", choices=("quick", "full", "converged"), default="quick",
+    p.add_argument("--profile", choices=tuple(PROFILES), default="quick",
                    help="quick (~20 min, illustrative), full (~4 h here: 30 epochs, 2 seeds, trees + digits) or "
                         "converged (~4 h of training here with --jobs 2: digits trained to a plateau, 3 seeds)")
     p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
@@ -41,7 +43,7 @@ def add_pipeline(sub) -> None:
     p.add_argument("--epochs", type=int, help="override the profile's epochs for every dataset")
     p.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 0,1")
     p.add_argument("--device", default="cpu", help="cpu, 0 or 0,1 (GPU / multi-GPU via Ultralytics)")
-    p.add_argument("--out", default="runs/pipeline")
+    p.add_argument("--out", default=RUN_FOLDER)
     p.add_argument("--jobs", type=int, default=1,
                    help="trainings at a time, each in its own process (on CPU: pinned to its share of the cores)")
     p.add_argument("--train-only", action="store_true",

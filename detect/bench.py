@@ -16,9 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from leakyolo.detect.detector import Detector
-from leakyolo.detect.model_file import read_card
-from leakyolo.detect.preprocess import preprocess
+from .detector import Detector
+from .model_file import read_card
+from .preprocess import preprocess
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import sha256_file, stamp, write_json
 
@@ -141,7 +141,7 @@ def bench(models: list, threads: Sequence[int] = (1,), warmup: int = 20, runs: i
         "models": [{"file": p.name, "path": str(p.resolve()), "sha256": sha256_file(p), "card": card_summary(cards[p]),
                     "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}
                    for p in paths],
-        "int8_peak_gops": peak["int8"],  # best u8 x s8 GEMM rate at each thread count (compare/peak.py)
+        "int8_peak_gops": peak["int8"],  # best u8 x s8 GEMM rate at each thread count (detect/peak.py)
         "fp32_peak_gops": peak["fp32"],  # best fp32 GEMM rate: int8 / fp32 = how much faster int8 multiply-adds
         "peak_rss_mb": round(peak_rss_mb(), 1),
         **stamp(),

@@ -10,8 +10,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .base.errors import UserError
-from .base.provenance import write_json
+from leakyolo.base.errors import UserError
+from leakyolo.base.provenance import write_json
 
 
 def stage_key(inputs: dict) -> str:

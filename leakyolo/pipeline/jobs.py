@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from .base.errors import UserError
+from leakyolo.base.errors import UserError
 
 
 def core_groups(jobs: int) -> list:

@@ -1,0 +1,59 @@
+"""Measuring stages: one evaluator (mAP) and one benchmark (latency) over every file of a dataset, and the
+emulated ARM check (instruction counts and output parity under qemu)."""
+
+import shutil
+from pathlib import Path
+
+from leakyolo.base.provenance import sha256_file, write_json
+
+from .plan import Plan
+from .profiles import ARM_CORES
+
+
+def val_images(data_yaml: str) -> list:
+    """The val split's images of a dataset (bench, ARM and demo inputs)."""
+    from leakyolo.datasets.validate import images_of
+
+    return images_of(data_yaml, "val")
+
+
+def first_val_image(data_yaml: str) -> Path:
+    """A held-out image of one of our datasets (bench and ARM inputs)."""
+    return val_images(data_yaml)[0]
+
+
+def measure(p: Plan, ds: str, files: list, first_seed_files: list) -> list:
+    """Eval and bench stages of one dataset's files (+ emulated ARM on the first dataset); result files."""
+    from leakyolo.compare.evaluate import evaluate
+    from leakyolo.detect.bench import SCHEMA as BENCH_SCHEMA
+    from leakyolo.detect.bench import bench
+
+    data_yaml = p.data_yamls[ds]
+    hashes = {Path(f).name: sha256_file(f) for f in files}
+    eval_json, bench_json = p.out / "results" / f"eval-{ds}.json", p.out / "results" / f"bench-{ds}.json"
+    p.st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
+             lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
+    p.st.run(f"bench-{ds}", {"files": hashes, **p.cfg["bench"], "method": BENCH_SCHEMA}, [bench_json],
+             lambda: str(write_json(bench_json, bench(files, **p.cfg["bench"], image=first_val_image(data_yaml)))))
+    results = [eval_json, bench_json]
+    if ds == p.cfg["data"][0]:
+        results += emulated_arm(p, ds, {Path(f).name: hashes[Path(f).name] for f in first_seed_files},
+                                first_seed_files)
+    return results
+
+
+def emulated_arm(p: Plan, ds: str, hashes: dict, files: list) -> list:
+    """The emulated ARM stage, on the first dataset and seed only: instruction counts follow the
+    architecture and precision, not the weights, and emulation at 320 px takes minutes per file."""
+    from leakyolo.compare.arm import SCHEMA as ARM_SCHEMA
+    from leakyolo.compare.arm import arm_check
+
+    if not files:
+        return []
+    if not shutil.which("qemu-aarch64"):
+        p.st.say("arm: qemu-aarch64 not found (apt-get install qemu-user): emulated ARM check skipped")
+        return []
+    arm_json = p.out / "results" / f"arm-{ds}.json"
+    p.st.run(f"arm-{ds}", {"files": hashes, "cores": ARM_CORES, "method": ARM_SCHEMA}, [arm_json],
+             lambda: str(write_json(arm_json, arm_check(files, ARM_CORES, image=first_val_image(p.data_yamls[ds])))))
+    return [arm_json]
