@@ -2,12 +2,14 @@
 (end-to-end p50, mAP50-95), one series per model x precision x head, seeds averaged per input size.
 
 Answers "with N ms per frame, which model and size give the most accuracy?": each family's mAP at YOLO26n's
-latencies (interpolated along its Pareto front), the latency it needs for YOLO26n FP32's mAP, and whether
-LeakYOLO's INT8 front lies above YOLO26n's where their latencies overlap.
+latencies (interpolated along its Pareto front), the latency it needs for YOLO26n FP32's mAP, and a verdict
+per head (like for like) on LeakYOLO's INT8 front against YOLO26n's, by the rules in `verdict`.
 """
 
+import math
+import statistics
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from leakyolo.base.defaults import BASELINE, TRAINED_AT
 
@@ -62,16 +64,16 @@ def collect_series(results) -> dict:
 
 
 def curve(points: dict, col: tuple) -> list:
-    """[(p50 ms, mAP50-95, size)] of one series in one column, fastest first (sizes measured in both).
-    Each point averages the seeds that every size of the series has (a sweep of fewer seeds than the
+    """[(p50 ms, mAP50-95, size, per-seed mAPs)] of one series in one column, fastest first (sizes measured in
+    both). Each point averages the seeds that every size of the series has (a sweep of fewer seeds than the
     main export stays one consistent curve)."""
     common = set.intersection(*[set(pt.map) & set(pt.lat.get(col, {})) for pt in points.values()]) or None
     out = []
     for size, pt in points.items():
         lat = mean_spread([v for seed, v in pt.lat.get(col, {}).items() if common is None or seed in common])[0]
-        acc = [v for seed, v in pt.map.items() if common is None or seed in common]
+        acc = [v for seed, v in sorted(pt.map.items()) if common is None or seed in common]
         if lat and acc:
-            out.append((lat, mean_spread(acc)[0], size))
+            out.append((lat, mean_spread(acc)[0], size, tuple(acc)))
     return sorted(out)
 
 
@@ -113,11 +115,12 @@ def family(model: str) -> str:
     return model.split(TRAINED_AT)[0]
 
 
-def family_front(series: dict, dataset: str, model: str, precision: str, col: tuple, variant_: str = "") -> list:
-    """The Pareto front of one model x precision over both heads, all sizes and the sizes it was trained at
+def family_front(series: dict, dataset: str, model: str, precision: str, col: tuple, variant_: str = "",
+                 heads: tuple = ("nms-free", "raw")) -> list:
+    """The Pareto front of one model x precision over `heads`, all sizes and the sizes it was trained at
     (a user picks any)."""
     pts = [p for k, v in series.items() if (k.dataset, family(k.model), k.precision, k.variant) ==
-           (dataset, model, precision, variant_) for p in curve(v, col)]
+           (dataset, model, precision, variant_) and k.head in heads for p in curve(v, col)]
     return pareto(pts)
 
 
@@ -125,7 +128,7 @@ def reference(series: dict, dataset: str, precision: str, col: tuple):
     """YOLO26n's (precision) point at its training size with the NMS-free head: (p50 ms, mAP) or None."""
     for k, v in series.items():
         if (k.dataset, k.model, k.precision, k.variant, k.head) == (dataset, BASELINE, precision, "", "nms-free"):
-            for lat, acc, size in curve(v, col):
+            for lat, acc, size, _ in curve(v, col):
                 if size == k.trained_at:
                     return lat, acc
     return None
@@ -144,7 +147,7 @@ def frontier_table(series: dict, dataset: str, col: tuple) -> tuple:
         if not pts:
             continue
         front = pareto(pts)
-        listed = ", ".join(f"{size} ({lat:.2f}, {acc:.3f})" for lat, acc, size in sorted(pts, key=lambda p: p[2]))
+        listed = ", ".join(f"{size} ({lat:.2f}, {acc:.3f})" for lat, acc, size, _ in sorted(pts, key=lambda p: p[2]))
         if len(pts) == 1:
             listed += " (one point: a frontier needs two)"
         body.append([label(key), str(key.trained_at or "—"), listed, fmt(map_at(front, int8[0])) if int8 else "—",
@@ -152,41 +155,119 @@ def frontier_table(series: dict, dataset: str, col: tuple) -> tuple:
     return header, body
 
 
-def compare_fronts(ours: list, theirs: list) -> str:
-    """Where two Pareto fronts overlap in latency: the mAP difference (points) at equal latency."""
-    if len(ours) < 1 or len(theirs) < 1:
-        return ""
+class Verdict(NamedTuple):
+    """A frontier comparison: its word (dominates, is dominated, ties, leads, trails, crosses, faster, slower) and
+    the sentence with the numbers behind it."""
+
+    word: str
+    text: str
+
+
+def margin(ours: list, theirs: list) -> Optional[float]:
+    """Twice the pooled standard error of the mAP difference, in points: each front's seed variance averaged over
+    its points, divided by its seed count. None when a side has a point with fewer than 2 seeds."""
+    parts = []
+    for front in (ours, theirs):
+        seeds = [p[3] for p in front]
+        if any(len(s) < 2 for s in seeds):
+            return None
+        parts.append(statistics.mean(statistics.variance(s) for s in seeds) / min(len(s) for s in seeds))
+    return 2 * math.sqrt(sum(parts)) * 100
+
+
+def above(a: list, b: list, tol: float) -> bool:
+    """Whether front a is above front b: a reaches some of b's points (one at least as slow as a's fastest), is
+    higher by more than tol points at every latency both reach (a front keeps its best beyond its slowest point;
+    both are linear between points, so the start of the overlap and every point after it are the latencies to
+    check), and reaches b's best accuracy."""
+    lo = max(a[0][0], b[0][0])
+    xs = {lo, *(p[0] for p in a + b if p[0] >= lo)}
+    return (b[-1][0] >= a[0][0] and all((map_at(a, x) - map_at(b, x)) * 100 > tol for x in xs)
+            and a[-1][1] >= b[-1][1])
+
+
+def gaps(front: list, lo: float, hi: float, step: int) -> list:
+    """Neighbouring points of a front inside [lo, hi] ms whose input sizes lie more than `step` px apart: the
+    verdict interpolates across them."""
+    return [f"{p[2]}->{q[2]} px" for p, q in zip(front, front[1:]) if q[0] > lo and p[0] < hi and abs(q[2] - p[2]) > step]
+
+
+def overlap_text(ours: list, theirs: list, tol: float, step: int) -> Verdict:
+    """The verdict where neither front is above the other: ties, leads / trails (not reaching their best), or
+    crosses (where ours leads), over the latencies both reach."""
     lo, hi = max(ours[0][0], theirs[0][0]), min(ours[-1][0], theirs[-1][0])
-    if lo > hi:
-        if ours[-1][0] < theirs[0][0]:
-            word = "dominates (no overlap)" if ours[-1][1] > theirs[0][1] else "no overlap"
-            return (f"{word}: every point of ours is faster; ours best {ours[-1][1]:.3f} at {ours[-1][0]:.2f} ms, "
-                    f"theirs fastest {theirs[0][1]:.3f} at {theirs[0][0]:.2f} ms")
-        word = "is dominated (no overlap)" if ours[0][1] < theirs[-1][1] else "no overlap"
-        return (f"{word}: every point of ours is slower; ours fastest {ours[0][1]:.3f} at {ours[0][0]:.2f} ms, "
-                f"theirs best {theirs[-1][1]:.3f} at {theirs[-1][0]:.2f} ms")
     xs = sorted({lo, hi, *(p[0] for p in ours + theirs if lo <= p[0] <= hi)})
-    diffs = [(map_at(ours, x) - map_at(theirs, x)) * 100 for x in xs]
-    word = "dominates" if min(diffs) > 0 else ("is dominated" if max(diffs) < 0 else "crosses")
-    return f"{word}: {min(diffs):+.1f} to {max(diffs):+.1f} points at equal latency over {lo:.2f}-{hi:.2f} ms"
+    diffs = [(x, (map_at(ours, x) - map_at(theirs, x)) * 100) for x in xs]
+    span = f"{min(d for _, d in diffs):+.1f} to {max(d for _, d in diffs):+.1f} points over {lo:.2f}-{hi:.2f} ms"
+    best = (ours[-1][1] - theirs[-1][1]) * 100
+    bests = f"best {ours[-1][1]:.3f} vs {theirs[-1][1]:.3f} ({best:+.1f} points)"
+    across = gaps(ours, lo, hi, step) + gaps(theirs, lo, hi, step)
+    note = f"; interpolated across {', '.join(across)}" if across else ""
+    if all(abs(d) <= tol for _, d in diffs):
+        return Verdict("ties", f"ties: {span}, within the margin; {bests}{note}")
+    if all(d > tol for _, d in diffs):
+        return Verdict("leads", f"leads by {span}, but does not reach their best: {bests}{note}")
+    if all(d < -tol for _, d in diffs):
+        return Verdict("trails", f"trails: {span}; {bests}{note}")
+    lead = [x for x, d in diffs if d > tol]
+    at = f"{min(lead):.2f}" + (f"-{max(lead):.2f}" if lead and max(lead) > min(lead) else "") if lead else ""
+    where = f"ours leads at {at} ms" if lead else "ours never leads by more than the margin"
+    return Verdict("crosses", f"crosses: {where}; {span}; {bests}{note}")
+
+
+def verdict(ours: list, theirs: list, tol: Optional[float], step: int) -> Verdict:
+    """Our Pareto front against theirs. dominates: at every latency both reach, ours is higher by more than the
+    margin `tol` (points; None: one seed, no margin, judged as 0), and ours reaches their best accuracy; "is dominated" the same the other way round. Otherwise the words say what holds (ties, leads, trails,
+    crosses; faster / slower at every point when the latencies do not overlap). `step`: the sweep's size step,
+    wider gaps are named."""
+    tol = tol or 0.0
+    if above(ours, theirs, tol):
+        alone = f"; theirs alone has points below {ours[0][0]:.2f} ms" if theirs[0][0] < ours[0][0] else ""
+        return Verdict("dominates", f"dominates: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
+    if above(theirs, ours, tol):
+        alone = f"; ours alone has points below {theirs[0][0]:.2f} ms" if ours[0][0] < theirs[0][0] else ""
+        return Verdict("is dominated", f"is dominated: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
+    below = (theirs[-1][1] - ours[-1][1]) * 100
+    if ours[-1][0] < theirs[0][0]:
+        return Verdict("faster", f"faster at every point (ours slowest {ours[-1][0]:.2f} ms, theirs fastest "
+                                 f"{theirs[0][0]:.2f} ms), {below:.1f} points below their best {theirs[-1][1]:.3f}")
+    if theirs[-1][0] < ours[0][0]:
+        return Verdict("slower", f"slower at every point (ours fastest {ours[0][0]:.2f} ms, theirs slowest "
+                                 f"{theirs[-1][0]:.2f} ms), {-below:+.1f} points vs their best {theirs[-1][1]:.3f}")
+    return overlap_text(ours, theirs, tol, step)
+
+
+HEAD_VIEWS = {"NMS-free": ("nms-free",), "raw + NMS": ("raw",), "best of both heads": ("nms-free", "raw")}
+
+
+def size_step(series: dict, dataset: str) -> int:
+    """The sweep's step: the smallest difference between input sizes measured on the dataset (32 if one size)."""
+    sizes = sorted({size for k, v in series.items() if k.dataset == dataset for size in v})
+    return min((b - a for a, b in zip(sizes, sizes[1:])), default=32)
 
 
 def verdicts(series: dict, datasets: list, columns: list) -> tuple:
-    """(header, body): per dataset and column, each non-YOLO26n INT8 family's front against YOLO26n FP32's
-    and our YOLO26n INT8's (both heads, all sizes and training sizes)."""
+    """(header, body): per dataset, column and head view (like for like: NMS-free vs NMS-free, raw + NMS vs
+    raw + NMS, then the best of both heads on both sides), each non-YOLO26n INT8 family's front against YOLO26n
+    FP32's and our YOLO26n INT8's, with the seeds and the margin."""
     body = []
     for dataset in datasets:
+        step = size_step(series, dataset)
         subjects = sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
                            and not k.variant and family(k.model) != BASELINE})
-        for col in columns:
-            for model in subjects:
-                ours = family_front(series, dataset, model, "int8", col)
-                for precision in ("fp32", "int8"):
-                    text = compare_fronts(ours, family_front(series, dataset, BASELINE, precision, col))
-                    if text:
-                        body.append([f"{model} INT8 vs {BASELINE} {precision.upper()}",
-                                     f"{dataset}, {col[0]}, {col[1]} thr", text])
-    return ["frontier", "where", "verdict"], body
+        for col, model, precision, (view, heads) in ((c, m, p, v) for c in columns for m in subjects
+                                                     for p in ("fp32", "int8") for v in HEAD_VIEWS.items()):
+            ours = family_front(series, dataset, model, "int8", col, heads=heads)
+            theirs = family_front(series, dataset, BASELINE, precision, col, heads=heads)
+            if ours and theirs:
+                tol = margin(ours, theirs)
+                n = min(len(p[3]) for p in ours + theirs)
+                seeds = f"{n} seeds: ±{tol:.1f}" if tol is not None else f"{n} seed: no margin"
+                text = verdict(ours, theirs, tol, step).text
+                body.append([f"{model} INT8 vs {BASELINE} {precision.upper()}", view,
+                             f"{dataset}, {col[0]}, {col[1]} thr", seeds,
+                             text if tol is not None else f"unconfirmed (one seed): {text}"])
+    return ["frontier", "heads", "where", "seeds, margin (points)", "verdict"], body
 
 
 def left_out(results) -> list:

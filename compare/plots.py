@@ -5,9 +5,10 @@ the error bars are their standard deviation. No figure averages across datasets.
 """
 
 import io
+import statistics
 import sys
 
-from .frontier import curve, label as series_label, pareto
+from .frontier import HEAD_VIEWS, curve, family, family_front, pareto
 from .results import mean_spread, row_label as label
 
 MARKERS = "osD^v<>pPX*h"
@@ -67,40 +68,50 @@ def int8_speedup(ax, rows: dict, columns: list, dataset: str) -> None:
     ax.legend(fontsize=7)
 
 
-def frontier(ax, series: dict, col: tuple, dataset: str) -> None:
-    """One dataset: each series' end-to-end p50 against mAP50-95 over its input sizes, sizes labelled."""
+def families(series: dict, dataset: str) -> list:
+    """(family, precision, variant) of every series of a dataset, in a fixed order."""
+    return sorted({(family(k.model), k.precision, k.variant) for k in series if k.dataset == dataset})
+
+
+def frontier(axes, series: dict, col: tuple, dataset: str) -> None:
+    """One panel per head: each family's Pareto front (its input sizes and training sizes), end-to-end p50
+    against mAP50-95, error bars the std over seeds, points labelled with their input size."""
     from matplotlib import colormaps
 
-    for i, key in enumerate(sorted(k for k in series if k.dataset == dataset)):
-        pts = sorted(curve(series[key], col), key=lambda p: p[2])  # joined in input-size order
-        if not pts:
-            continue
-        style = "-" if key.precision == "int8" else "--"
-        lines = ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker=MARKERS[i % len(MARKERS)],
-                        color=colormaps["tab20"](i % 20), label=series_label(key) + ("" if len(pts) > 1 else " (one point)"))
-        for lat, acc, size in pts:
-            ax.annotate(str(size), (lat, acc), textcoords="offset points", xytext=(3, 3), fontsize=6,
-                        color=lines[0].get_color())
-    ax.set_title(f"{dataset}: speed-accuracy frontier (labels: input size px)\n{col[0]}, {col[1]} thread(s)",
-                 fontsize=9)
-    ax.set_xlabel("end-to-end p50 latency (ms): preprocess + model + postprocess (NMS for raw heads)")
-    ax.set_ylabel("mAP50-95 (val)")
-    ax.legend(fontsize=6, loc="best")
+    names = sorted({f for f, _, _ in families(series, dataset)})
+    for ax, (view, heads) in zip(axes, [v for v in HEAD_VIEWS.items() if len(v[1]) == 1]):
+        for fam, precision, variant in families(series, dataset):
+            front = family_front(series, dataset, fam, precision, col, variant, heads)
+            if not front:
+                continue
+            errs = [statistics.stdev(p[3]) if len(p[3]) > 1 else 0.0 for p in front]
+            color = colormaps["tab10"](names.index(fam) % 10)
+            ax.errorbar([p[0] for p in front], [p[1] for p in front], yerr=errs, capsize=2, color=color,
+                        fmt=("-" if precision == "int8" else "--") + ("s" if variant else "o"), markersize=4,
+                        label=f"{fam} {precision}{' (Ultralytics quantize=8)' if variant else ''}")
+            for lat, acc, size, _ in front:
+                ax.annotate(str(size), (lat, acc), textcoords="offset points", xytext=(3, 3), fontsize=6, color=color)
+        ax.set_title(f"{dataset}, {view} head: Pareto fronts (labels: input px)\n{col[0]}, {col[1]} thread(s)",
+                     fontsize=9)
+        ax.set_xlabel("end-to-end p50 (ms), NMS included for raw heads")
+        ax.set_ylabel("mAP50-95 (val), error bars: std over seeds")
+        ax.legend(fontsize=6, loc="lower right")
 
 
 def figure_specs(rows: dict, columns: list, datasets: list, series: dict) -> dict:
-    """{file name: (figure size, draw(ax))} for every figure of the report."""
+    """{file name: (figure size, panels, draw(axes))} for every figure of the report."""
     specs = {}
     for dataset in datasets:
         for col in columns:
             specs[f"latency_vs_map-{dataset}-{col[1]}thr.png"] = (
-                (6.5, 4.6), lambda ax, d=dataset, c=col: latency_vs_map(ax, rows, c, d))
+                (6.5, 4.6), 1, lambda ax, d=dataset, c=col: latency_vs_map(ax[0], rows, c, d))
             if any(len(curve(v, col)) > 1 for k, v in series.items() if k.dataset == dataset):
                 specs[f"frontier-{dataset}-{col[1]}thr.png"] = (
-                    (7.5, 5.2), lambda ax, d=dataset, c=col: frontier(ax, series, c, d))
-        specs[f"latency_per_model-{dataset}.png"] = ((7.5, 4.4), lambda ax, d=dataset: latency_per_model(
-            ax, rows, columns, d))
-        specs[f"int8_speedup-{dataset}.png"] = ((6.5, 4.0), lambda ax, d=dataset: int8_speedup(ax, rows, columns, d))
+                    (12, 5.2), 2, lambda ax, d=dataset, c=col: frontier(ax, series, c, d))
+        specs[f"latency_per_model-{dataset}.png"] = ((7.5, 4.4), 1, lambda ax, d=dataset: latency_per_model(
+            ax[0], rows, columns, d))
+        specs[f"int8_speedup-{dataset}.png"] = ((6.5, 4.0), 1, lambda ax, d=dataset: int8_speedup(
+            ax[0], rows, columns, d))
     return specs
 
 
@@ -117,9 +128,9 @@ def plots(rows: dict, columns: list, datasets: list, series: dict) -> dict:
     import matplotlib.pyplot as plt
 
     out = {}
-    for name, (size, draw) in figure_specs(rows, columns, datasets, series).items():
-        fig, ax = plt.subplots(figsize=size)
-        draw(ax)
+    for name, (size, panels, draw) in figure_specs(rows, columns, datasets, series).items():
+        fig, axes = plt.subplots(1, panels, figsize=size, squeeze=False)
+        draw(list(axes[0]))
         buf = io.BytesIO()
         fig.tight_layout()
         fig.savefig(buf, format="png", dpi=110)

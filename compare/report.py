@@ -15,9 +15,10 @@ from leakyolo.base.paths import cache_dir
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
 from .frontier import collect_series, frontier_table, left_out, raw_accuracy, verdicts
+from .limits import limits
 from .plots import plots
 from .results import averages, best_rates, collect, load_results, model_names, row_label
-from .tables import arm_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
+from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
 from .targets import check as check_targets
 
 README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
@@ -37,10 +38,18 @@ METHOD_TEXT = ("Latency: model-only (ONNX Runtime session.run on a letterboxed i
                "without VNNI, where ONNX Runtime's u8 x s8 kernels use 16-bit pair sums).")
 FRONTIER_TEXT = ("Every exported input size and head of each trained model, as end-to-end p50 (preprocess + model + "
                  "postprocess, NMS included for raw heads: what detect runs) against mAP50-95; seeds averaged per "
-                 "size. Models run below their training size are penalised against models trained at that size: "
-                 "a model named MODEL@SIZE was trained at that smaller size, to show the fair point. mAP at a latency "
-                 "is interpolated along the series' Pareto front; '—' means even its fastest point is slower. "
-                 "Verdicts compare fronts over both heads, all sizes and training sizes where their latencies overlap.")
+                 "size (the seeds every size has). Models run below their training size are penalised against models "
+                 "trained at that size: a model named MODEL@SIZE was trained at that smaller size, to show the fair "
+                 "point. mAP at a latency is interpolated along the series' Pareto front; '—' means even its fastest "
+                 "point is slower. Verdicts compare like with like: NMS-free fronts with NMS-free, raw + NMS with raw "
+                 "+ NMS, and in their own rows the best of both heads on both sides. 'dominates': at every latency "
+                 "of theirs that ours reaches, ours is higher by more than the margin, and ours reaches their best "
+                 "mAP. The margin is twice the pooled standard error of the difference (each front's seed variance "
+                 "averaged over its points, over its seed count); within it the verdict is 'ties'. With one seed "
+                 "there is no margin and the verdict says 'unconfirmed'. Otherwise the words say what holds: leads "
+                 "or trails (by how much, over which latencies, and against whose best), crosses (where ours leads), "
+                 "faster or slower at every point. Interpolation across sizes further apart than the sweep's step is "
+                 "named.")
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
          "img{max-width:48%;margin:4px}")
@@ -103,7 +112,7 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
                  verdict: tuple) -> None:
     """Dataset tables, the frontier, emulated ARM, targets and the method paragraph."""
     for dataset in sorted({k.dataset for k in rows}):
-        page.section(f"Dataset: {dataset}", [table(rows, columns, peaks, dataset)])
+        page.section(f"Dataset: {dataset}", [table(rows, columns, dataset), detail_table(rows, columns, peaks, dataset)])
     add_frontier(page, results, columns, series, verdict)
     if results.arms:
         page.section("Emulated ARM (qemu user mode)", [arm_table(results.arms, model_names(results))], ARM_TEXT)
@@ -193,6 +202,9 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     page = Page(title, note)
     datasets = swept(series)
     add_sections(page, results, rows, columns, peaks, targets, series, verdicts(series, datasets, columns))
+    machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
+    rests_on = limits(results, rows, series, machines)
+    page.section("What these numbers rest on", [(["generated from the result files above"], [[x] for x in rests_on])])
     base = Path(relative_to or Path(files[0]).resolve().parent.parent).resolve()
     add_appendix(page, results, rows, images, base)
     out = Path(out)
@@ -203,9 +215,8 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     atomic_write_bytes(out / "report.html", (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
                                              f"{html.escape(title)}</title><style>{STYLE}</style></head><body>"
                                              f"{''.join(page.html)}</body></html>").encode())
-    machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
     brief = summary(rows, columns, peaks, title, note, machines, results.benches, targets,
-                    verdicts(series, datasets, columns[:1]))
+                    verdicts(series, datasets, columns[:1]), rests_on)
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
     path = atomic_write_bytes(out / "report.md", ("\n".join(page.md) + "\n").encode())
     if around:

@@ -78,14 +78,23 @@ def check_fields(f: Path, record: dict, fields: tuple, row_fields: tuple) -> Non
                         f"leakyolo bench / eval / arm")
 
 
+def records(f: Path) -> list:
+    """[(path, record)] of one file: a bench / eval / arm result, or a report's results.json, whose inputs are
+    the result files it was made from (so a committed report can be rendered again)."""
+    try:
+        record = json.loads(f.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UserError(f"{f}: not a readable JSON result ({type(e).__name__})") from None
+    inputs = record.get("inputs") if isinstance(record, dict) and "schema" not in record else None
+    if isinstance(inputs, dict) and inputs:
+        return [(f.parent / Path(str(name)).name, r) for name, r in inputs.items()]
+    return [(f, record)]
+
+
 def load_results(files: list) -> Results:
     """The bench, eval and arm records of files, each checked for a known schema and its fields."""
     found = {BENCH_SCHEMA: [], EVAL_SCHEMA: [], ARM_SCHEMA: []}
-    for f in map(Path, files):
-        try:
-            record = json.loads(f.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise UserError(f"{f}: not a readable JSON result ({type(e).__name__})") from None
+    for f, record in (pair for path in map(Path, files) for pair in records(path)):
         schema = record.get("schema") if isinstance(record, dict) else None
         if schema not in REQUIRED:
             raise UserError(f"{f}: schema {schema!r} is not {BENCH_SCHEMA}, {EVAL_SCHEMA} or {ARM_SCHEMA}; "

@@ -35,14 +35,25 @@ def precision_label(key: RowKey) -> str:
     return key.precision + (" (Ultralytics quantize=8)" if key.variant else "")
 
 
-def accuracy_cells(rows: dict, key: RowKey) -> list:
-    """mAP50-95, mAP50 (mean ± std over seeds) and the INT8 drop against the same model's FP32."""
-    row = rows[key]
-    map_mean, map_std = mean_spread(row.map)
+SEED_SPREAD = 0.02  # a mean whose seeds lie further apart than this (2 points) is shown with every seed's value
+
+
+def with_seeds(values: list) -> str:
+    """Mean ± std over seeds; each seed's value too when they lie more than SEED_SPREAD apart."""
+    values = [v for v in values if v is not None]
+    text = fmt(*mean_spread(values))
+    if values and max(values) - min(values) > SEED_SPREAD:
+        text += f" (seeds {' / '.join(f'{v:.3f}' for v in values)})"
+    return text
+
+
+def int8_drop(rows: dict, key: RowKey) -> str:
+    """The INT8 mAP50-95 drop against the same model's FP32, in points."""
+    map_mean = mean_spread(rows[key].map)[0]
     fp32 = rows.get(key._replace(precision="fp32", variant=""))
     fp32_mean = mean_spread(fp32.map)[0] if fp32 else None
     drop = (fp32_mean - map_mean) * 100 if key.precision == "int8" and None not in (fp32_mean, map_mean) else None
-    return [fmt(map_mean, map_std), fmt(*mean_spread(row.map50)), fmt(drop, digits=2)]
+    return fmt(drop, digits=2)
 
 
 def training_cost(row) -> str:
@@ -53,32 +64,47 @@ def training_cost(row) -> str:
     return f"{own:.0f}" + (f" (+ {teacher:.0f})" if teacher is not None else "")
 
 
-def latency_cells(row, base, col, precision: str, peak) -> list:
-    """p50 / p90, speedup vs the baseline, int8 GOPS share, for one (machine, threads) column."""
+def p50_cells(row, base, col) -> list:
+    """p50 (± std over seeds) and the speedup vs the baseline, for one (machine, threads) column."""
     p50, p50_std = mean_spread(row.lat.get(col, []))
-    p90 = mean_spread(row.lat90.get(col, []))[0]
     base_p50 = mean_spread(base.lat.get(col, []))[0] if base else None
-    return [f"{fmt(p50, p50_std, 2)} / {fmt(p90, digits=2)}" if p50 else "—",
-            f"{base_p50 / p50:.2f}x" if p50 and base_p50 else "—", int8_share(row, precision, p50, peak)]
+    return [fmt(p50, p50_std, 2) if p50 else "—", f"{base_p50 / p50:.2f}x" if p50 and base_p50 else "—"]
 
 
-def table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
-    """(header, body rows) of one dataset's comparison table, as text cells."""
+def table(rows: dict, columns: list, dataset: str) -> tuple:
+    """(header, body) of one dataset's main table: accuracy (every seed where they disagree by more than 2
+    points) and p50 with the speedup per (machine, threads) column."""
     base = rows.get(RowKey(dataset, *BASELINE))
-    header = ["model", "activation", "precision", "params (M)", "GFLOPs@640", "file MB", "epochs",
-              "training s (+ teacher's)", "mAP50-95", "mAP50", "INT8 mAP drop (pts)"]
+    header = ["model", "precision", "mAP50-95", "mAP50"]
     for machine, threads in columns:
-        header += [f"p50 / p90 ms [{machine}, {threads} thr]", f"speedup vs YOLO26n FP32 [{machine}, {threads} thr]",
-                   f"int8 GOPS (% of GEMM peak) [{machine}, {threads} thr]"]
+        header += [f"p50 ms [{machine}, {threads} thr]", f"vs YOLO26n FP32 [{machine}, {threads} thr]"]
+    body = []
+    for key in sorted(k for k in rows if k.dataset == dataset):
+        row = rows[key]
+        cells = [key.model, precision_label(key), with_seeds(row.map), fmt(*mean_spread(row.map50))]
+        for col in columns:
+            cells += p50_cells(row, base, col)
+        body.append(cells)
+    return header, body
+
+
+def detail_table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
+    """(header, body) of one dataset's details: model facts, training cost, INT8 drop, p90 and int8 GOPS."""
+    header = ["model", "precision", "activation", "params (M)", "GFLOPs@640", "file MB", "epochs",
+              "training s (+ teacher's)", "INT8 mAP drop (pts)"]
+    for machine, threads in columns:
+        header += [f"p90 ms [{machine}, {threads} thr]", f"int8 GOPS (% of GEMM peak) [{machine}, {threads} thr]"]
     body = []
     for key in sorted(k for k in rows if k.dataset == dataset):
         row, card = rows[key], rows[key].card
-        cells = [key.model, card.get("activation") or "—", precision_label(key),
+        cells = [key.model, precision_label(key), card.get("activation") or "—",
                  fmt(card.get("params"), digits=2, scale=1e-6) if card.get("params") else "—",
                  fmt(card.get("gflops@640"), digits=2), fmt(row.size_mb, digits=1), str(card.get("epochs") or "—"),
-                 training_cost(row), *accuracy_cells(rows, key)]
+                 training_cost(row), int8_drop(rows, key)]
         for col in columns:
-            cells += latency_cells(row, base, col, key.precision, peaks.get(col))
+            p50 = mean_spread(row.lat.get(col, []))[0]
+            cells += [fmt(mean_spread(row.lat90.get(col, []))[0], digits=2), int8_share(row, key.precision, p50,
+                                                                                       peaks.get(col))]
         body.append(cells)
     return header, body
 
@@ -130,18 +156,17 @@ def gemm_peaks_text(peaks: dict, fp32: dict) -> str:
 
 
 def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machines: dict, benches: list,
-            targets: tuple, frontier: tuple = ((), ())) -> str:
-    """The headline tables (mAP, and latency on the first machine), the targets and the frontier's verdicts
-    (first machine and thread count), with machine and date."""
+            targets: tuple, frontier: tuple = ((), ()), limits: tuple = ()) -> str:
+    """The headline tables (mAP, and latency on the first machine), the targets, the frontier's verdicts
+    (first machine and thread count) and what the numbers rest on, with machine and date."""
     label = columns[0][0] if columns else None
     m = machines.get(label)
     machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
     measured = max((r.get("created", "")[:10] for _, r in benches), default="") or "unknown date"
     lines = [f"**{md(title)}**{f' ({md(note)})' if note else ''}. Latency measured on {md(machine)}, {measured}.", ""]
     for dataset in sorted({k.dataset for k in rows}):
-        header, body = table(rows, columns, peaks, dataset)
-        picked = [i for i, h in enumerate(header) if h in ("model", "precision", "mAP50-95", "mAP50")
-                  or (f"[{label}, " in h and "GOPS" not in h)]
+        header, body = table(rows, columns, dataset)
+        picked = [i for i, h in enumerate(header) if "[" not in h or f"[{label}, " in h]
         short = [header[i].replace(f" [{label}, ", ", ").rstrip("]") for i in picked]
         lines += [f"{md(dataset)}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
     if targets[1]:
@@ -149,4 +174,7 @@ def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machi
     if frontier[1]:
         lines += ["Speed-accuracy frontier (every input size and head; end-to-end latency):", "",
                   markdown_table(*frontier), ""]
+    if limits:
+        lines += ["What these numbers rest on (generated from the same result files):", "",
+                  *(f"- {md(line)}" for line in limits), ""]
     return "\n".join(lines)

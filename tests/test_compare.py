@@ -114,11 +114,11 @@ def test_report_from_two_machines(pipeline_out, tmp_path):
     assert "fake Pi 5, 1 thr" in md and "fake Pi 5" in html and "<img" in html
     for m in pi_record["models"]:  # every latency number is traceable to the JSON
         p50 = m["results"]["1"]["model_only"]["p50"]  # the tables: main exports; the frontier: every file
-        assert f"{p50:.2f} / " in md or "-raw-" in m["file"], (m["file"], p50)
+        assert f"| {p50:.2f} |" in md or f"| {p50:.2f} ± " in md or "-raw-" in m["file"], (m["file"], p50)
         assert f"{m['imgsz'][0]} ({m['results']['1']['end_to_end']['p50']:.2f}, " in md, m["file"]
-    lines = [line for line in md.splitlines() if line.startswith("| yolo26n | SiLU | fp32 |")]
+    lines = [line for line in md.splitlines() if line.startswith("| yolo26n | fp32 |")]  # main table, then details
     assert lines and lines[0].count("1.00x") == 4  # the baseline against itself, 2 machines x 2 thread counts
-    int8 = [line for line in md.splitlines() if line.startswith("| leakyolo-n | LeakyReLU(0.1) | int8 |")]
+    int8 = [line for line in md.splitlines() if line.startswith("| leakyolo-n | int8 | LeakyReLU(0.1) |")]
     assert "int8 GOPS (% of GEMM peak)" in md and int8 and re.search(r"\| \d+ \(\d+%\) \|", int8[0])
 
 
@@ -164,7 +164,8 @@ def test_report_writes_readme_block(pipeline_out, tmp_path):
     created = bench["created"][:10]
     assert f", {created}." in once
     for m in bench["models"]:  # every latency in the block comes from the bench JSON (main exports)
-        assert f"{m['results']['1']['model_only']['p50']:.2f} / " in once or "-raw-" in m["file"], m["file"]
+        p50 = m['results']['1']['model_only']['p50']
+        assert f"| {p50:.2f} |" in once or f"| {p50:.2f} ± " in once or "-raw-" in m["file"], m["file"]
     for m in json.loads(files[1].read_text())["models"]:
         assert f"| {m['mAP50-95']:.3f} | {m['mAP50']:.3f} |" in once, m["file"]
     report(files, tmp_path / "docs" / "r", title="T", note="n", readme=readme)
@@ -218,3 +219,9 @@ def test_rows_name_distilled_and_converted_models_and_their_training_cost():
     assert display_model({}, "f.onnx") == "f.onnx"
     assert training_cost(Row(train_s=[100.0, 120.0], teacher_s=[200.0, 220.0])) == "110 (+ 210)"
     assert training_cost(Row(train_s=[90.0], teacher_s=[None])) == "90" and training_cost(Row()) == "—"
+
+
+def test_a_report_renders_again_from_its_results_json(pipeline_out, tmp_path):
+    first = report(sorted((pipeline_out / "results").glob("*.json")), tmp_path / "a", title="T").read_text()
+    again = report([tmp_path / "a" / "results.json"], tmp_path / "b", title="T").read_text()
+    assert first.split("## Machines")[0] == again.split("## Machines")[0]  # tables, frontier, verdicts, limits

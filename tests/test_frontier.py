@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from leakyolo.base.errors import UserError
-from leakyolo.compare.frontier import Point, SeriesKey, compare_fronts, family_front, map_at, ms_for, pareto, verdicts
+from leakyolo.compare.frontier import Point, SeriesKey, family_front, map_at, margin, ms_for, pareto, verdict, verdicts
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_frontier_report_from_a_sweep(swept, trained_run, learn_yaml, tmp_path, 
     assert "failing-64-raw-fp32.onnx [shapes]: INT8 accuracy gate failed" in section
     assert (tmp_path / "report" / "frontier-shapes-1thr.png").stat().st_size > 10_000
     main = md.split("## Dataset: shapes")[1].split("\n## ")[0]
-    assert main.count("| leakyolo-n |") == 2  # the single-point table keeps one file per precision (96, NMS-free)
+    assert main.count("| leakyolo-n |") == 4  # main and detail tables: one file per precision (96, NMS-free)
     assert json.loads((tmp_path / "eval.json").read_text())["models"][0]["card"]["head"] in ("nms-free", "raw")
 
 
@@ -82,20 +82,86 @@ def test_sweep_refuses_sizes_off_the_stride_before_exporting(trained_run, tmp_pa
     assert "not a multiple of the model stride" in capsys.readouterr().err and not list(tmp_path.iterdir())
 
 
+def front(*pts, seeds=None):
+    """A Pareto front from (ms, mAP, size) points; each point's seeds are the mean itself, or `seeds` offsets."""
+    return pareto([(ms, acc, size, tuple(acc + d for d in seeds) if seeds else (acc,)) for ms, acc, size in pts])
+
+
 def test_frontier_arithmetic():
-    ours = pareto([(2.0, 0.30, 192), (3.0, 0.40, 256), (4.0, 0.38, 320)])
-    assert ours == [(2.0, 0.30, 192), (3.0, 0.40, 256)]  # the slower, worse point is not on the front
+    ours = front((2.0, 0.30, 192), (3.0, 0.40, 256), (4.0, 0.38, 320))
+    assert [p[:3] for p in ours] == [(2.0, 0.30, 192), (3.0, 0.40, 256)]  # the slower, worse point is not on the front
     assert map_at(ours, 1.0) is None and map_at(ours, 2.5) == pytest.approx(0.35) and map_at(ours, 9.0) == 0.40
     assert ms_for(ours, 0.35) == pytest.approx(2.5) and ms_for(ours, 0.5) is None and ms_for(ours, 0.1) == 2.0
-    theirs = pareto([(2.5, 0.20, 192), (3.0, 0.30, 256), (5.0, 0.45, 320)])
-    assert compare_fronts(ours, theirs) == "dominates: +10.0 to +15.0 points at equal latency over 2.50-3.00 ms"
-    assert compare_fronts(theirs, ours).startswith("is dominated")
-    assert compare_fronts(ours, pareto([(2.0, 0.35, 1), (3.0, 0.36, 2)])).startswith("crosses: -5.0 to +4.0")
-    assert compare_fronts(ours, [(7.0, 0.5, 320)]).startswith("no overlap: every point of ours is faster")
-    assert compare_fronts(ours, [(7.0, 0.3, 320)]).startswith("dominates (no overlap): every point of ours is faster")
-    assert compare_fronts([(7.0, 0.3, 320)], ours).startswith("is dominated (no overlap): every point of ours is slower")
 
 
+def test_dominates_needs_their_best_reached():
+    ours = front((2.0, 0.30, 192), (3.0, 0.40, 256))
+    theirs = front((2.5, 0.20, 192), (3.0, 0.30, 256), (5.0, 0.45, 320))  # their slowest point beats our best
+    assert verdict(ours, theirs, 0.0, 64).word == "leads"  # was "dominates: +10.0 to +15.0"
+    assert "does not reach their best" in verdict(ours, theirs, 0.0, 64).text
+    better = front((2.5, 0.20, 192), (3.0, 0.30, 256), (5.0, 0.38, 320))
+    assert verdict(ours, better, 0.0, 64).word == "dominates" and verdict(better, ours, 0.0, 64).word == "is dominated"
+
+
+def test_faster_everywhere_is_not_dominance():
+    # the full report's first claim: our most accurate point beat YOLO26n FP32's fastest, not its slower ones
+    ours = front((4.80, 0.548, 256), (6.53, 0.607, 320))
+    theirs = front((7.63, 0.539, 192), (12.3, 0.653, 256), (17.9, 0.693, 320))
+    v = verdict(ours, theirs, 0.0, 64)
+    assert v.word == "faster" and "8.6 points below their best 0.693" in v.text
+    assert verdict(front((6.5, 0.70, 320)), theirs, 0.0, 64).word == "dominates"  # faster and above their best
+
+
+def test_within_the_seed_margin_is_a_tie():
+    spread = (-0.06, 0.06)  # seeds 12 points apart, as distilled LeakYOLO-n on digits
+    ours = front((5.0, 0.49, 256), (6.0, 0.55, 320), seeds=spread)
+    theirs = front((5.0, 0.52, 256), (6.0, 0.58, 320), seeds=(-0.03, 0.03))
+    tol = margin(ours, theirs)
+    assert tol == pytest.approx(2 * ((0.0072 / 2 + 0.0018 / 2) ** 0.5) * 100)
+    assert verdict(ours, theirs, tol, 64).word == "ties"
+    assert verdict(ours, theirs, 0.0, 64).word == "is dominated"  # the same means without seeds to judge by
+    assert margin(front((5.0, 0.5, 256)), theirs) is None  # one seed: no margin
+
+
+def test_a_lead_between_their_points_is_no_dominance():
+    # the full report's raw heads, seed 0: ours leads where their front starts, theirs leads at our slowest point
+    ours = front((2.96, 0.408, 192), (4.71, 0.548, 256), (6.53, 0.607, 320))
+    theirs = front((4.86, 0.540, 192), (7.45, 0.652, 256), (10.45, 0.690, 320))
+    v = verdict(ours, theirs, 0.0, 64)
+    assert v.word == "crosses" and "-0.5 to +1.3 points over 4.86-6.53 ms" in v.text
+    assert verdict(theirs, ours, 0.0, 64).word == "crosses"
+
+
+def test_crossing_fronts_say_where_ours_leads():
+    ours = front((2.0, 0.30, 192), (3.0, 0.40, 256))
+    theirs = front((2.0, 0.25, 192), (3.0, 0.45, 256))
+    v = verdict(ours, theirs, 1.0, 64)
+    assert v.word == "crosses" and "ours leads at 2.00 ms;" in v.text
+
+
+def test_interpolation_across_a_wide_gap_is_named():
+    ours = front((2.0, 0.30, 96), (6.0, 0.50, 320))
+    theirs = front((3.0, 0.35, 192), (4.0, 0.42, 256), (5.0, 0.49, 320))
+    assert "interpolated across 96->320 px" in verdict(ours, theirs, 0.0, 32).text
+
+
+def test_verdicts_are_like_for_like_per_head():
+    col = ("machine", "1")
+
+    def series(*pts):
+        return {size: Point(lat={col: {0: ms}}, map={0: acc}) for ms, acc, size in pts}
+
+    # digits, 1 thread: our raw head edges theirs out, our NMS-free head trails theirs
+    found = {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 320): series((5.0, 0.55, 256), (6.5, 0.607, 320)),
+             SeriesKey("d", "leakyolo-n", "int8", "", "nms-free", 320): series((4.8, 0.44, 256), (6.4, 0.478, 320)),
+             SeriesKey("d", "yolo26n", "int8", "", "raw", 320): series((6.5, 0.60, 256), (10.0, 0.62, 320)),
+             SeriesKey("d", "yolo26n", "int8", "", "nms-free", 320): series((6.0, 0.52, 256), (9.9, 0.56, 320))}
+    rows = {(r[0], r[1]): r for r in verdicts(found, ["d"], [col])[1]}
+    assert rows["leakyolo-n INT8 vs yolo26n INT8", "NMS-free"][4].startswith("unconfirmed (one seed): is dominated")
+    assert "leads by +0.7 to +0.7 points over 6.50-6.50 ms, but does not reach their best" in rows[
+        "leakyolo-n INT8 vs yolo26n INT8", "raw + NMS"][4]
+    assert rows["leakyolo-n INT8 vs yolo26n INT8", "raw + NMS"][3] == "1 seed: no margin"
+    assert "best of both heads" in {r[1] for r in rows.values()}
 def test_a_family_front_joins_the_sizes_it_was_trained_at():
     col = ("machine", "1")
 
@@ -105,7 +171,7 @@ def test_a_family_front_joins_the_sizes_it_was_trained_at():
     found = {SeriesKey("d", "yolo26n", "fp32", "", "nms-free", 320): series((4.0, 0.40, 320), (2.5, 0.20, 256)),
              SeriesKey("d", "yolo26n@256", "fp32", "", "nms-free", 256): series((2.5, 0.30, 256)),
              SeriesKey("d", "leakyolo-n", "int8", "", "nms-free", 320): series((2.0, 0.25, 320))}
-    assert family_front(found, "d", "yolo26n", "fp32", col) == [(2.5, 0.30, 256), (4.0, 0.40, 320)]
-    (row,) = verdicts(found, ["d"], [col])[1]  # yolo26n@256 is no subject of its own: one of yolo26n's points
-    assert row[0] == "leakyolo-n INT8 vs yolo26n FP32"
-    assert row[2].startswith("no overlap: every point of ours is faster")  # not "dominates": 0.25 < 0.30 at 256
+    assert [p[:3] for p in family_front(found, "d", "yolo26n", "fp32", col)] == [(2.5, 0.30, 256), (4.0, 0.40, 320)]
+    rows = verdicts(found, ["d"], [col])[1]  # yolo26n@256 is no subject of its own: one of yolo26n's points
+    assert {r[0] for r in rows} == {"leakyolo-n INT8 vs yolo26n FP32"} and len(rows) == 2  # NMS-free, best of both
+    assert "faster at every point" in rows[0][4]  # not "dominates": 0.25 < 0.30 at 256

@@ -26,10 +26,11 @@ def test_pipeline_artifacts(pipeline_out):
         assert json.loads((pipeline_out / "results" / name).read_text())["models"]
     report = pipeline_out / "report"
     text = (report / "report.md").read_text()
-    assert "quick budget: illustrative, not a comparison" in text and "| yolo26n | SiLU | fp32 |" in text
+    assert "quick budget: illustrative, not a comparison" in text and "| yolo26n | fp32 | SiLU |" in text
     frontier = text.split("## Speed-accuracy frontier")[1].split("\n## ")[0]
     assert "| leakyolo-n int8, raw | 64 | 64 (" in frontier and "(one point: a frontier needs two)" in frontier
-    assert "| leakyolo-n INT8 vs yolo26n FP32 | shapes, " in frontier  # a verdict per dataset and thread count
+    for heads in ("NMS-free", "raw + NMS", "best of both heads"):  # per dataset, thread count and head view
+        assert f"| leakyolo-n INT8 vs yolo26n FP32 | {heads} | shapes, " in frontier
     assert "(raw head + NMS)" in text.split("## Targets")[1]
     for png in ("latency_vs_map-shapes-1thr.png", "latency_vs_map-shapes-2thr.png", "latency_per_model-shapes.png",
                 "int8_speedup-shapes.png"):  # one set per dataset, one accuracy / latency plot per thread count
@@ -285,7 +286,7 @@ def test_a_baseline_trained_at_a_smaller_size(tmp_path, monkeypatch):
     files = {p.name for p in (out / "onnx" / "shapes").glob("*fp32.onnx")}
     assert files == {"yolo26n@64-s0-64-fp32.onnx", "yolo26n@64-s0-64-raw-fp32.onnx"}  # its own size, both heads
     text = report.read_text()
-    assert "| yolo26n@64 | SiLU | fp32 |" in text and "| yolo26n@64 fp32, raw | 64 | 64 (" in text
+    assert "| yolo26n@64 | fp32 | SiLU |" in text and "| yolo26n@64 fp32, raw | 64 | 64 (" in text
     assert "a model named MODEL@SIZE was trained at that smaller size" in text
 
 

@@ -1,5 +1,5 @@
-"""report.html in a real headless browser: every figure decodes, no literal Markdown shows, and the report
-carries no absolute path of the machine that built it."""
+"""report.html in a real headless browser at 1280 px: every figure decodes, no literal Markdown shows, each
+dataset's main table fits the window, and the report carries no absolute path of the machine that built it."""
 
 import json
 import re
@@ -18,7 +18,12 @@ window.addEventListener("load", () => {
   const images = [...document.images];
   const broken = images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt);
   const markdown = document.body.innerText.match(/\\*\\*[^*\\n]+\\*\\*|^#{1,6} |\\]\\(|^\\|.*\\|$/gm) || [];
-  document.body.setAttribute("data-check", JSON.stringify({images: images.length, broken, markdown}));
+  const mains = [...document.querySelectorAll("h2")].filter(h => h.textContent.startsWith("Dataset:"))
+    .map(h => h.nextElementSibling).filter(t => t && t.tagName === "TABLE");
+  const right = Math.max(0, ...mains.map(t => Math.ceil(t.getBoundingClientRect().right)));
+  const viewport = document.documentElement.clientWidth;
+  document.body.setAttribute("data-check", JSON.stringify({images: images.length, broken, markdown,
+                                                           mains: mains.length, right, viewport}));
 });
 </script>
 """
@@ -29,7 +34,7 @@ def rendered(page) -> dict:
     probe = page.with_name("probe.html")
     probe.write_text(page.read_text().replace("</body>", CHECK + "</body>"))
     done = subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                           "--disable-component-update", "--disable-sync", "--no-first-run",
+                           "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,2000",
                            f"--user-data-dir={page.parent / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
                            probe.as_uri()], capture_output=True, text=True, timeout=120)
     found = re.search(r'data-check="([^"]*)"', done.stdout)
@@ -46,6 +51,7 @@ def test_report_renders_in_a_browser(pipeline_out, tmp_path):
     seen = rendered(out / "report.html")
     assert seen["images"] >= 4 and not seen["broken"], seen
     assert not seen["markdown"], seen
+    assert seen["mains"] >= 1 and seen["right"] <= seen["viewport"] <= 1280, seen  # the main table fits
 
 
 def test_report_has_no_absolute_paths_of_its_machine(pipeline_out, tmp_path):
@@ -68,3 +74,4 @@ def test_committed_full_report_renders(tmp_path):
     shutil.copyfile(Path(__file__).resolve().parents[1] / "docs" / "reports" / "full" / "report.html", page)
     seen = rendered(page)
     assert seen["images"] >= 8 and not seen["broken"] and not seen["markdown"], seen
+    assert seen["mains"] == 2 and seen["right"] <= seen["viewport"] <= 1280, seen  # digits and trees
