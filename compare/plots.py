@@ -98,9 +98,33 @@ def frontier(axes, series: dict, col: tuple, dataset: str) -> None:
         ax.legend(fontsize=6, loc="lower right")
 
 
-def figure_specs(rows: dict, columns: list, datasets: list, series: dict) -> dict:
+def learning_curves(ax, trainings: list, dataset: str) -> None:
+    """One dataset: validation mAP50-95 per epoch, each seed thin, each model's mean over seeds thick, the plateau
+    epochs marked."""
+    from matplotlib import colormaps
+
+    runs = [t for t in trainings if t["dataset"] == dataset and t["curve"]]
+    models = sorted({t["model"] for t in runs})
+    for i, model in enumerate(models):
+        color = colormaps["tab10"](i % 10)
+        mine = [t for t in runs if t["model"] == model]
+        for t in mine:
+            ax.plot(range(1, len(t["curve"]) + 1), t["curve"], color=color, lw=0.6, alpha=0.5)
+            if t.get("plateau_epoch"):
+                ax.plot(t["plateau_epoch"], t["curve"][t["plateau_epoch"] - 1], "v", color=color, markersize=5)
+        length = min(len(t["curve"]) for t in mine)
+        mean = [statistics.fmean(t["curve"][e] for t in mine) for e in range(length)]
+        ax.plot(range(1, length + 1), mean, color=color, lw=2, label=f"{model} (mean of {len(mine)} seed(s))")
+    ax.set_title(f"{dataset}: validation mAP50-95 per epoch (PyTorch; triangles: plateau epochs)", fontsize=9)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mAP50-95 (val)")
+    ax.legend(fontsize=7, loc="lower right")
+
+
+def figure_specs(rows: dict, columns: list, datasets: list, series: dict, trainings: list = ()) -> dict:
     """{file name: (figure size, panels, draw(axes))} for every figure of the report."""
-    specs = {}
+    specs = {f"learning_curves-{d}.png": ((7.5, 4.6), 1, lambda ax, d=d: learning_curves(ax[0], trainings, d))
+             for d in sorted({t["dataset"] for t in trainings if t["curve"]})}
     for dataset in datasets:
         for col in columns:
             specs[f"latency_vs_map-{dataset}-{col[1]}thr.png"] = (
@@ -115,7 +139,7 @@ def figure_specs(rows: dict, columns: list, datasets: list, series: dict) -> dic
     return specs
 
 
-def plots(rows: dict, columns: list, datasets: list, series: dict) -> dict:
+def plots(rows: dict, columns: list, datasets: list, series: dict, trainings: list = ()) -> dict:
     """{file name: PNG bytes} of the report's figures (none without latency columns)."""
     if not columns:
         return {}
@@ -128,7 +152,7 @@ def plots(rows: dict, columns: list, datasets: list, series: dict) -> dict:
     import matplotlib.pyplot as plt
 
     out = {}
-    for name, (size, panels, draw) in figure_specs(rows, columns, datasets, series).items():
+    for name, (size, panels, draw) in figure_specs(rows, columns, datasets, series, trainings).items():
         fig, axes = plt.subplots(1, panels, figsize=size, squeeze=False)
         draw(list(axes[0]))
         buf = io.BytesIO()

@@ -14,6 +14,8 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_dir
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
+from .curves import __doc__ as CURVES_DOC
+from .curves import plateau_table
 from .frontier import collect_series, frontier_table, left_out, raw_accuracy, verdicts
 from .limits import limits
 from .plots import plots
@@ -50,6 +52,7 @@ FRONTIER_TEXT = ("Every exported input size and head of each trained model, as e
                  "or trails (by how much, over which latencies, and against whose best), crosses (where ours leads), "
                  "faster or slower at every point. Interpolation across sizes further apart than the sweep's step is "
                  "named.")
+PLATEAU_TEXT = CURVES_DOC.split("\n\n")[1].replace("\n", " ") + " Learning curves: the learning_curves figures."
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
          "img{max-width:48%;margin:4px}")
@@ -198,9 +201,12 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     targets = check_targets(averages(rows), columns, peaks, [
         (names.get(r["sha256"], r["file"]), r["precision"], r["core"], r.get("instructions_per_inference"))
         for _, record in results.arms for r in record["models"]], raw_accuracy(series))
-    images = plots(rows, columns, sorted({k.dataset for k in rows}), series)
+    trainings = [t for _, r in results.trainings for t in r["models"]]
+    images = plots(rows, columns, sorted({k.dataset for k in rows}), series, trainings)
     page = Page(title, note)
     datasets = swept(series)
+    if trainings:
+        page.section("Training to a plateau", [plateau_table(trainings)], intro=PLATEAU_TEXT)
     add_sections(page, results, rows, columns, peaks, targets, series, verdicts(series, datasets, columns))
     machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
     rests_on = limits(results, rows, series, machines)

@@ -12,14 +12,17 @@ from typing import NamedTuple
 from leakyolo.base.defaults import DISTILLED
 from leakyolo.base.errors import UserError
 
-from .arm import SCHEMA as ARM_SCHEMA
 from leakyolo.detect.bench import SCHEMA as BENCH_SCHEMA
+
+from .arm import SCHEMA as ARM_SCHEMA
+from .curves import SCHEMA as TRAIN_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
 
 REQUIRED = {  # fields every record of a kind, and each of its model rows, must have
     BENCH_SCHEMA: (("models", "machine"), ("file", "sha256", "card", "results")),
     EVAL_SCHEMA: (("models", "data"), ("file", "sha256", "card", "mAP50-95", "mAP50")),
     ARM_SCHEMA: (("models",), ("file", "sha256", "precision", "core", "parity")),
+    TRAIN_SCHEMA: (("models",), ("model", "seed", "curve")),
 }
 
 
@@ -56,10 +59,11 @@ class Results:
     benches: list
     evals: list
     arms: list
+    trainings: list = field(default_factory=list)  # learning-curve records
 
     @property
     def all(self) -> list:
-        return self.benches + self.evals + self.arms
+        return self.benches + self.evals + self.arms + self.trainings
 
 
 def check_fields(f: Path, record: dict, fields: tuple, row_fields: tuple) -> None:
@@ -93,15 +97,15 @@ def records(f: Path) -> list:
 
 def load_results(files: list) -> Results:
     """The bench, eval and arm records of files, each checked for a known schema and its fields."""
-    found = {BENCH_SCHEMA: [], EVAL_SCHEMA: [], ARM_SCHEMA: []}
+    found = {BENCH_SCHEMA: [], EVAL_SCHEMA: [], ARM_SCHEMA: [], TRAIN_SCHEMA: []}
     for f, record in (pair for path in map(Path, files) for pair in records(path)):
         schema = record.get("schema") if isinstance(record, dict) else None
         if schema not in REQUIRED:
-            raise UserError(f"{f}: schema {schema!r} is not {BENCH_SCHEMA}, {EVAL_SCHEMA} or {ARM_SCHEMA}; "
-                            f"regenerate it with this version of leakyolo bench / eval / arm")
+            raise UserError(f"{f}: schema {schema!r} is not {', '.join(REQUIRED)}; regenerate it with this "
+                            f"version of leakyolo bench / eval / arm (or the pipeline, for learning curves)")
         check_fields(f, record, *REQUIRED[schema])
         found[schema].append((f, record))
-    results = Results(found[BENCH_SCHEMA], found[EVAL_SCHEMA], found[ARM_SCHEMA])
+    results = Results(found[BENCH_SCHEMA], found[EVAL_SCHEMA], found[ARM_SCHEMA], found[TRAIN_SCHEMA])
     if not results.benches and not results.evals:
         raise UserError("no results given: pass bench and/or eval JSON files")
     check_common_models(results.benches)

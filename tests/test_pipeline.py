@@ -22,10 +22,12 @@ def test_pipeline_artifacts(pipeline_out):
         assert card["file"] == p.name and card["accuracy"] is not None
     ours = json.loads((onnx / "leakyolo-n-s0-64-int8.json").read_text())["quantization"]
     assert ours["types"] == host_int8_types()  # the INT8 that is exact on the CPU the report measures
-    for name in ("eval-shapes.json", "bench-shapes.json"):
+    for name in ("eval-shapes.json", "bench-shapes.json", "train-shapes.json"):
         assert json.loads((pipeline_out / "results" / name).read_text())["models"]
     report = pipeline_out / "report"
     text = (report / "report.md").read_text()
+    assert "## Training to a plateau" in text and "| shapes | leakyolo-n | 0 |" in text  # every training's curve
+    assert (report / "learning_curves-shapes.png").stat().st_size > 10_000
     assert "quick budget: illustrative, not a comparison" in text and "| yolo26n | fp32 | SiLU |" in text
     frontier = text.split("## Speed-accuracy frontier")[1].split("\n## ")[0]
     assert "| leakyolo-n int8, raw | 64 | 64 (" in frontier and "(one point: a frontier needs two)" in frontier

@@ -1,5 +1,5 @@
-"""Measuring stages: one evaluator (mAP) and one benchmark (latency) over every file of a dataset, and the
-emulated ARM check (instruction counts and output parity under qemu)."""
+"""Measuring stages: one evaluator (mAP) and one benchmark (latency) over every file of a dataset, the learning
+curves with the plateau rule, and the emulated ARM check (instruction counts and output parity under qemu)."""
 
 import shutil
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 from leakyolo.base.provenance import sha256_file, write_json
 
 from .plan import Plan
-from .profiles import ARM_CORES
+from .profiles import ARM_CORES, run_name
 
 
 def val_images(data_yaml: str) -> list:
@@ -35,11 +35,22 @@ def measure(p: Plan, ds: str, files: list, first_seed_files: list) -> list:
              lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
     p.st.run(f"bench-{ds}", {"files": hashes, **p.cfg["bench"], "method": BENCH_SCHEMA}, [bench_json],
              lambda: str(write_json(bench_json, bench(files, **p.cfg["bench"], image=first_val_image(data_yaml)))))
-    results = [eval_json, bench_json]
+    results = [eval_json, bench_json, learning_curves(p, ds)]
     if ds == p.cfg["data"][0]:
         results += emulated_arm(p, ds, {Path(f).name: hashes[Path(f).name] for f in first_seed_files},
                                 first_seed_files)
     return results
+
+
+def learning_curves(p: Plan, ds: str) -> Path:
+    """The learning-curve stage of one dataset: every training's validation curve and the plateau rule."""
+    from leakyolo.compare.curves import SCHEMA, record
+
+    runs = [p.out / "train" / run_name(d, model, seed) for d, model, seed in p.inputs_of if d == ds]
+    out = p.out / "results" / f"train-{ds}.json"
+    p.st.run(f"curves-{ds}", {"runs": {r.name: sha256_file(r / "results.csv") for r in runs}, "method": SCHEMA},
+             [out], lambda: str(write_json(out, record(runs))))
+    return out
 
 
 def emulated_arm(p: Plan, ds: str, hashes: dict, files: list) -> list:
