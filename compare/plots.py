@@ -5,8 +5,11 @@ the error bars are their standard deviation. No figure averages across datasets.
 """
 
 import io
+import os
 import statistics
 import sys
+
+from leakyolo.base.paths import cache_dir, safe_name
 
 from .frontier import HEAD_VIEWS, curve, family, family_front, pareto
 from .results import mean_spread, row_label as label
@@ -123,18 +126,18 @@ def learning_curves(ax, trainings: list, dataset: str) -> None:
 
 def figure_specs(rows: dict, columns: list, datasets: list, series: dict, trainings: list = ()) -> dict:
     """{file name: (figure size, panels, draw(axes))} for every figure of the report."""
-    specs = {f"learning_curves-{d}.png": ((7.5, 4.6), 1, lambda ax, d=d: learning_curves(ax[0], trainings, d))
+    specs = {f"learning_curves-{safe_name(d)}.png": ((7.5, 4.6), 1, lambda ax, d=d: learning_curves(ax[0], trainings, d))
              for d in sorted({t["dataset"] for t in trainings if t["curve"]})}
     for dataset in datasets:
         for col in columns:
-            specs[f"latency_vs_map-{dataset}-{col[1]}thr.png"] = (
+            specs[f"latency_vs_map-{safe_name(dataset)}-{safe_name(col[1])}thr.png"] = (
                 (6.5, 4.6), 1, lambda ax, d=dataset, c=col: latency_vs_map(ax[0], rows, c, d))
             if any(len(curve(v, col)) > 1 for k, v in series.items() if k.dataset == dataset):
-                specs[f"frontier-{dataset}-{col[1]}thr.png"] = (
+                specs[f"frontier-{safe_name(dataset)}-{safe_name(col[1])}thr.png"] = (
                     (12, 5.2), 2, lambda ax, d=dataset, c=col: frontier(ax, series, c, d))
-        specs[f"latency_per_model-{dataset}.png"] = ((7.5, 4.4), 1, lambda ax, d=dataset: latency_per_model(
+        specs[f"latency_per_model-{safe_name(dataset)}.png"] = ((7.5, 4.4), 1, lambda ax, d=dataset: latency_per_model(
             ax[0], rows, columns, d))
-        specs[f"int8_speedup-{dataset}.png"] = ((6.5, 4.0), 1, lambda ax, d=dataset: int8_speedup(
+        specs[f"int8_speedup-{safe_name(dataset)}.png"] = ((6.5, 4.0), 1, lambda ax, d=dataset: int8_speedup(
             ax[0], rows, columns, d))
     return specs
 
@@ -143,12 +146,14 @@ def plots(rows: dict, columns: list, datasets: list, series: dict, trainings: li
     """{file name: PNG bytes} of the report's figures (none without latency columns)."""
     if not columns:
         return {}
+    os.environ.setdefault("MPLCONFIGDIR", str(cache_dir("matplotlib")))  # not ~/.config: everything in the cache
     try:
         import matplotlib
     except ImportError:
         print("report: no figures: they need matplotlib (pip install 'leakyolo[train]')", file=sys.stderr)
         return {}
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False  # names from result files are text: '$' is no formula
     import matplotlib.pyplot as plt
 
     out = {}

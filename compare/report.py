@@ -150,8 +150,8 @@ def add_appendix(page: Page, results, rows: dict, images: dict, base: Path) -> N
     machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
     commands = [f"{f.name}: {scrub(r.get('command'), base)}" for f, r in results.all]
     page.md += ["## Figures", ""] + [f"![{name}]({name})" for name in images] + [""]
-    page.html += ["<h2>Figures</h2>"] + [f"<img alt='{n}' src='data:image/png;base64,{base64.b64encode(b).decode()}'>"
-                                         for n, b in images.items()]
+    page.html += ["<h2>Figures</h2>"] + [f"<img alt=\"{html.escape(n)}\" src='data:image/png;base64,"
+                                         f"{base64.b64encode(b).decode()}'>" for n, b in images.items()]
     page.section("Machines", [(["machine", *MACHINE_FIELDS],
                                [[k] + [", ".join(v[f]) if isinstance(v.get(f), list) else str(v.get(f, "—"))
                                        for f in MACHINE_FIELDS] for k, v in machines.items()])])

@@ -225,3 +225,21 @@ def test_a_report_renders_again_from_its_results_json(pipeline_out, tmp_path):
     first = report(sorted((pipeline_out / "results").glob("*.json")), tmp_path / "a", title="T").read_text()
     again = report([tmp_path / "a" / "results.json"], tmp_path / "b", title="T").read_text()
     assert first.split("## Machines")[0] == again.split("## Machines")[0]  # tables, frontier, verdicts, limits
+
+
+def test_report_treats_result_files_as_untrusted(pipeline_out, tmp_path):
+    evil = "/../../../x' onload='alert(document.domain)//"
+    files = []
+    for name in ("bench-shapes.json", "eval-shapes.json", "train-shapes.json"):
+        record = json.loads((pipeline_out / "results" / name).read_text())
+        for m in record["models"]:
+            (m["card"] if "card" in m else m)["dataset"] = evil
+            m.setdefault("card", {})["model"] = "$\\alpha$ net"  # mathtext would render a Greek letter
+        files.append(tmp_path / name)
+        files[-1].write_text(json.dumps(record))
+    out = tmp_path / "deep" / "er" / "out"
+    report(files, out)
+    assert sorted(p.name for p in tmp_path.rglob("*.png")) == sorted(p.name for p in out.glob("*.png"))  # inside --out
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+\.png", p.name) for p in out.glob("*.png"))
+    page = (out / "report.html").read_text()
+    assert "onload='alert" not in page and "onload=&#x27;alert" in page  # escaped wherever it shows
