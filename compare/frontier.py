@@ -282,12 +282,12 @@ def left_out(results) -> list:
 
 
 def raw_accuracy(series: dict) -> dict:
-    """{(dataset, model, precision, variant): {"map", "seeds"}} of the raw head (+ NMS) at the training size,
+    """{(dataset, model, precision, variant): {"map", "std", "seeds"}} of the raw head (+ NMS) at the training size,
     for the targets table."""
     out = {}
     for k, points in series.items():
         pt = points.get(k.trained_at)
         if k.head == "raw" and pt and pt.map:
-            out[k.dataset, k.model, k.precision, k.variant] = {"map": mean_spread(list(pt.map.values()))[0],
-                                                              "seeds": len(pt.map)}
+            mean, std = mean_spread(list(pt.map.values()))
+            out[k.dataset, k.model, k.precision, k.variant] = {"map": mean, "std": std, "seeds": len(pt.map)}
     return out

@@ -242,7 +242,7 @@ def best_rates(benches: list, field_name: str) -> dict:
 def averages(rows: dict) -> dict:
     """Per row: mean p50 per column, mean mAP50-95, how many files (seeds) it averages, input size."""
     return {k: {"lat": {c: mean_spread(v)[0] for c, v in r.lat.items()}, "map": mean_spread(r.map)[0],
-                "seeds": len(r.map), "giga_ops": r.giga_ops, "imgsz": r.imgsz}
+                "std": mean_spread(r.map)[1], "seeds": len(r.map), "giga_ops": r.giga_ops, "imgsz": r.imgsz}
             for k, r in rows.items()}
 
 

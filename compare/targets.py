@@ -4,8 +4,12 @@ Latency: <= 0.33x YOLO26n FP32 and <= 0.5x the best YOLO26n INT8 (ours or Ultral
 and thread count; accuracy: mAP50-95 within 1 point of YOLO26n FP32, mean of at least 2 seeds (also for
 LeakYOLO-n distilled from YOLO26n and YOLO26n converted to Leaky ReLU, and with both models' raw head +
 NMS where measured); int8 throughput >= 40% of the machine's int8 GEMM peak; emulated Cortex-A76
-instructions <= 0.35x.
+instructions <= 0.35x. An accuracy target is met or not only when the difference lies further from its
+threshold than the seed margin (twice the pooled standard error of the two means); nearer, the seeds
+cannot rank the models and the row says so.
 """
+
+import math
 
 from leakyolo.base.defaults import BASELINE, CONVERTED, DISTILLED, PRODUCT
 
@@ -56,11 +60,24 @@ def accuracy_row(avg: dict, dataset: str, model: str = PRODUCT, head: str = "") 
         return []
     gain = (ours["map"] - base["map"]) * 100
     seeds = min(ours["seeds"], base["seeds"])
-    verdict = met(gain >= -MAX_MAP_DROP) if seeds >= MIN_SEEDS else f"— ({seeds} seed: not a comparison)"
+    margin = seed_margin(ours, base)
+    if seeds < MIN_SEEDS or margin is None:
+        verdict = f"— ({seeds} seed: not a comparison)"
+    elif abs(gain + MAX_MAP_DROP) <= margin:
+        verdict = f"— (within the seed margin ±{margin:.1f}: the seeds cannot rank these models)"
+    else:
+        verdict = met(gain >= -MAX_MAP_DROP)
     who = "" if model == PRODUCT else f"{model} "
     return [f"{who}INT8 mAP50-95 >= YOLO26n FP32 - {MAX_MAP_DROP:g} point{f' ({head})' if head else ''}",
             f"{dataset}, mean of {seeds} seed(s)", f"{gain:+.1f} points ({ours['map']:.3f} vs {base['map']:.3f})",
             verdict]
+
+
+def seed_margin(a: dict, b: dict):
+    """Twice the pooled standard error of two means over seeds, in points (None without a spread on both)."""
+    if a.get("std") is None or b.get("std") is None:
+        return None
+    return 2 * math.sqrt(a["std"] ** 2 / a["seeds"] + b["std"] ** 2 / b["seeds"]) * 100
 
 
 def arm_row(arm: list) -> list:

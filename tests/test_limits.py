@@ -18,3 +18,19 @@ def test_head_gap_uses_the_seeds_both_heads_have():
               SeriesKey("d", "leakyolo-n", "int8", "", "raw", 320): at_320({0: 0.50, 1: 0.60}),
               SeriesKey("d", "yolo26n", "int8", "", "raw", 320): at_320({0: 0.7})}  # no NMS-free file: no line
     assert head_gaps(series) == ["d, leakyolo-n INT8: 0.450 NMS-free vs 0.550 raw + NMS (+10.0 points, 2 seed(s))"]
+
+
+def test_an_accuracy_target_within_the_seed_margin_is_not_judged():
+    from leakyolo.compare.targets import accuracy_row
+
+    def avg(ours, base):
+        return {("t", "leakyolo-n", "int8", ""): ours, ("t", "yolo26n", "fp32", ""): base}
+
+    trees = avg({"map": 0.072, "std": 0.02, "seeds": 2}, {"map": 0.066, "std": 0.01, "seeds": 2})  # +0.6, spread 1-2
+    assert accuracy_row(trees, "t")[3].startswith("— (within the seed margin ±")
+    digits = avg({"map": 0.477, "std": 0.001, "seeds": 2}, {"map": 0.580, "std": 0.046, "seeds": 2})
+    assert accuracy_row(digits, "t")[3] == "**no**"  # 10 points under, far outside the margin
+    close = avg({"map": 0.575, "std": 0.002, "seeds": 3}, {"map": 0.580, "std": 0.002, "seeds": 3})
+    assert accuracy_row(close, "t")[3] == "yes"
+    one = avg({"map": 0.5, "std": None, "seeds": 1}, {"map": 0.5, "std": None, "seeds": 1})
+    assert accuracy_row(one, "t")[3] == "— (1 seed: not a comparison)"
