@@ -9,7 +9,7 @@ import numpy as np
 from leakyolo.base.defaults import CONF, IOU
 from leakyolo.base.errors import UserError
 
-from .model_file import END2END, input_size, output_format
+from .model_file import END2END, check_input, class_names, input_size, output_format
 from .postprocess import decode_end2end, decode_raw, scale_back
 from .preprocess import preprocess
 from .session import OnnxModel
@@ -59,13 +59,9 @@ class Detector(OnnxModel):
                 raise UserError(f"{label} {value}: must be between 0 and 1")
         super().__init__(path, **session_kw)
         self.conf, self.iou = conf, iou
+        check_input(self.path, self.inputs)
         shape = self.inputs[0].shape
-        if len(shape) != 4 or shape[1] not in (3, "3"):
-            raise UserError(f"{self.path}: not an image detector (input shape {shape}, expected [1, 3, H, W])")
-        names = self.meta("names")
-        if not isinstance(names, dict):
-            raise UserError(f"{self.path}: missing 'names' metadata; export the model with `leakyolo export`")
-        self.names = {int(k): str(v) for k, v in names.items()}
+        self.names = class_names(self.path, self.meta("names"))
         self.classes = set(classes) if classes else None
         unknown = sorted((self.classes or set()) - set(self.names))
         if unknown:
@@ -73,7 +69,7 @@ class Detector(OnnxModel):
                             f"({', '.join(list(self.names.values())[:5])}{', ...' if len(self.names) > 5 else ''})")
         self.imgsz = input_size(self.path, self.meta("imgsz"), shape, imgsz)
         self.format = output_format(self.path, [o.shape for o in self.outputs], len(self.names))
-        self.timings = {}
+        self.timings, self.dropped = {}, 0  # dropped: detections with NaN, empty boxes or unknown classes
 
     def __call__(self, frame: np.ndarray) -> list:
         """Detect objects in one BGR frame (see as_bgr for the layouts taken); ValueError for others."""
@@ -87,9 +83,17 @@ class Detector(OnnxModel):
             boxes, scores, ids = decode_end2end(output, self.conf)
         else:
             boxes, scores, ids = decode_raw(output, self.conf, self.iou)
-        boxes = scale_back(boxes, gain, pad, frame.shape[:2])
+        boxes, scores, ids = self.valid(scale_back(boxes, gain, pad, frame.shape[:2]), scores, ids)
         dets = [Detection(tuple(b), float(s), int(c), self.names.get(int(c), str(c)))
                 for b, s, c in zip(boxes, scores, ids) if self.classes is None or int(c) in self.classes]
         t3 = time.perf_counter()
         self.timings = {"preprocess_ms": (t1 - t0) * 1e3, "model_ms": (t2 - t1) * 1e3, "postprocess_ms": (t3 - t2) * 1e3}
         return dets
+
+    def valid(self, boxes: np.ndarray, scores: np.ndarray, ids: np.ndarray) -> tuple:
+        """Detections with finite numbers, a non-empty box (after clipping to the frame) and a class id of the
+        model's names; the others are counted in self.dropped, never output."""
+        ok = (np.isfinite(boxes).all(1) & np.isfinite(scores) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+              & np.isin(ids, list(self.names)))
+        self.dropped += int((~ok).sum())
+        return boxes[ok], scores[ok], ids[ok]

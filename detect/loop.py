@@ -94,14 +94,15 @@ class Stats:
         self.sum_ms += ms
         self.latency.append(ms)
 
-    def summary(self, skipped: int) -> str:
-        """One line for the end of the run."""
+    def summary(self, skipped: int, dropped: int = 0) -> str:
+        """One line for the end of the run (dropped: invalid detections the detector left out)."""
         wall = time.perf_counter() - self.started
         if not self.frames:
             return f"frames 0, skipped {skipped}"
         p95 = float(np.percentile(np.fromiter(self.latency, float), 95))
+        invalid = f", dropped {dropped} invalid detection(s) (NaN, empty box or unknown class)" if dropped else ""
         return (f"frames {self.frames}, skipped {skipped}, latency mean {self.sum_ms / self.frames:.1f} ms "
-                f"p95 {p95:.1f} ms, {self.frames / wall:.1f} fps")
+                f"p95 {p95:.1f} ms, {self.frames / wall:.1f} fps{invalid}")
 
 
 def open_outputs(opts: DetectOptions, source) -> tuple:
@@ -145,9 +146,11 @@ def loop(opts: DetectOptions, spec: str, detector, source, outputs: tuple, show:
             return
 
 
-def conclude(opts: DetectOptions, spec: str, stats: Stats, skipped: int, stopped) -> DetectResult:
-    """The closing lines; a run without frames is an error, a stop signal is passed on after them."""
-    print(f"detect: {stats.summary(skipped)}", file=sys.stderr)
+def conclude(opts: DetectOptions, spec: str, stats: Stats, counts: tuple, stopped) -> DetectResult:
+    """The closing lines; a run without frames is an error, a stop signal is passed on after them. counts:
+    (inputs skipped, detections dropped)."""
+    skipped, dropped = counts
+    print(f"detect: {stats.summary(skipped, dropped)}", file=sys.stderr)
     if stopped is None and not stats.frames:
         why = f"none of its {skipped} images could be decoded" if skipped else "it gave no frames"
         raise UserError(f"no frame processed from {spec}: {why}; nothing written")
@@ -201,4 +204,4 @@ def detect(source: str, model: Optional[Union[str, Path]] = None, opts: Optional
                 out.close() if stats.frames else out.discard()
         if show:
             cv2.destroyAllWindows()
-    return conclude(opts, source, stats, frames.skipped, stopped)
+    return conclude(opts, source, stats, (frames.skipped, detector.dropped), stopped)

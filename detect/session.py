@@ -1,6 +1,8 @@
 """One ONNX Runtime session wrapper: providers, threads, optimisation level, model metadata."""
 
 import ast
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +26,27 @@ GRAPH_OPT = {
 }
 
 
+MAX_THREADS = 256  # more intra-op threads than any board has: 4096 took 97 s per image here
+
+
+def check_threads(threads) -> None:
+    """Refuse absurd thread counts; say so when a count exceeds the cores this process may use (slower, not faster)."""
+    if not threads:
+        return
+    if int(threads) > MAX_THREADS:
+        raise UserError(f"--threads {threads}: at most {MAX_THREADS}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if int(threads) > cores:
+        print(f"warning: --threads {threads} exceeds the {cores} core(s) this process may use: threads will share "
+              f"cores and run slower", file=sys.stderr)
+
+
 def session_options(threads=None, graph_opt: str = "all", spin_after_run: bool = True) -> ort.SessionOptions:
     """Session options. Worker threads spin while a run needs them; spin_after_run=False stops them at the
     end of each run, so that sessions taking turns (a benchmark) do not steal each other's cores."""
     opts = ort.SessionOptions()
     opts.graph_optimization_level = GRAPH_OPT[graph_opt]
+    check_threads(threads)
     if threads:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1

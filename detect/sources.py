@@ -108,6 +108,8 @@ def open_source(spec: str, capture_factory=cv2.VideoCapture, reconnects: int = 5
                 camera_class=None):
     """Open a source from its command-line form (camera_class: picamera2.Picamera2 or a stand-in)."""
     spec = str(spec).strip()
+    if not spec:
+        raise UserError("--source is empty: give camera, camera:N, a video, an image, a folder, a glob or a URL")
     live = dict(capture_factory=capture_factory, reconnects=reconnects, backoff_s=backoff_s)
     picam = re.fullmatch(r"picam(?::(\d+))?", spec)
     if picam:

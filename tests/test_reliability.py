@@ -189,6 +189,8 @@ def test_bad_values_are_one_line(exported, tmp_path, capsys):
         assert e.value.code == 2 and all(n in err.splitlines()[-1] for n in needles), (extra, err)
     code, message = cli(["--source", "camera", "--model", model, "--classes", "0,7"])
     assert code == 2 and "classes [7] not in" in message and "0-2" in message
+    code, message = cli(["--source", "", "--model", model, "--json", str(tmp_path / "o.json")])
+    assert code == 2 and "--source is empty" in message and not (tmp_path / "o.json").exists()  # not the cwd
     assert cli(["--source", "camera", "--model", model, "--classes", "0,2", "1", "--reconnects", "0"],
                lambda t: FakeCapture(3)) == (0, 3)
     data = tmp_path / "d"
