@@ -18,12 +18,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from leakyolo.base.defaults import CONF as DEFAULT_CONF
 from leakyolo.detect.model_file import head_prefix, input_size, is_end2end
-from leakyolo.detect.preprocess import preprocess
+from leakyolo.detect.preprocess import preprocess, read_image
 from leakyolo.detect.session import OnnxModel
 from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_dir
@@ -151,7 +150,7 @@ def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = Tru
         for m in map(Path, models):
             session = OnnxModel(m, threads=1, graph_opt="disable")  # the reference: Q/DQ as written
             size = input_size(m, session.meta("imgsz"), session.inputs[0].shape)
-            frame = cv2.imread(str(image)) if image else np.random.default_rng(0).integers(0, 255, (*size, 3), np.uint8)
+            frame = read_image(image) if image else np.random.default_rng(0).integers(0, 255, (*size, 3), np.uint8)
             x = preprocess(frame, size)[0]
             x_file = tmp / f"{m.stem}-x.npz"
             np.savez(x_file, x=x)

@@ -5,6 +5,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from leakyolo.detect.preprocess import read_image
+
 from .validate import dataset_root, label_path, load_yaml, split_images, validate_yaml
 
 SIZE_BINS = (0, 8, 16, 32, 64, 128, 256, 100000)  # box side sqrt(w*h) in pixels of the image
@@ -17,7 +19,7 @@ def box_sides(images: list) -> np.ndarray:
         lbl = label_path(image)
         if not lbl.exists() or not lbl.read_text().strip():
             continue
-        h, w = cv2.imread(str(image), cv2.IMREAD_UNCHANGED).shape[:2]
+        h, w = read_image(image, cv2.IMREAD_UNCHANGED).shape[:2]
         rows = np.loadtxt(lbl, ndmin=2)
         sides.extend(np.sqrt(rows[:, 3] * w * rows[:, 4] * h))
     return np.array(sides)

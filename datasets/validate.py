@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 
 from leakyolo.base.errors import UserError, missing_extra
+from leakyolo.detect.preprocess import read_image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -114,7 +115,7 @@ def validate_yaml(path, check_images: bool = True) -> dict:
         images = split_images(data, split, root, path)
         instances = 0
         for image in images:
-            if check_images and cv2.imread(str(image), cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
+            if check_images and read_image(image, cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
                 raise UserError(f"{image}: image cannot be read (corrupt or not an image); remove or replace it")
             lbl = label_path(image)
             if lbl.exists():

@@ -13,12 +13,11 @@ import time
 from typing import Optional, Sequence, Union
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from .detector import Detector
 from .model_file import read_card
-from .preprocess import preprocess
+from .preprocess import preprocess, read_image
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import sha256_file, stamp, write_json
 
@@ -48,7 +47,7 @@ def card_summary(card: dict) -> dict:
 def sample_frame(image, size) -> np.ndarray:
     """A real image if given, else a fixed pseudo-random frame of the model's input size."""
     if image:
-        frame = cv2.imread(str(image), cv2.IMREAD_COLOR)
+        frame = read_image(image)
         if frame is None:
             raise UserError(f"{image}: cannot read the benchmark image")
         return frame

@@ -30,3 +30,14 @@ def preprocess(image: np.ndarray, size) -> tuple:
     """Letterbox + tensor: (input, gain, pad)."""
     padded, gain, pad = letterbox(image, size)
     return to_input(padded), gain, pad
+
+
+def read_image(path, flags: int = cv2.IMREAD_COLOR):
+    """An image file decoded from its bytes (numpy reads the file, OpenCV decodes the buffer), None when it cannot
+    be read or decoded. cv2.imread on a file name that is not UTF-8 (caf\\xe9.jpg from an old camera or an SMB
+    share) crashed the process inside OpenCV."""
+    try:
+        data = np.fromfile(path, np.uint8)
+    except (OSError, ValueError):
+        return None
+    return cv2.imdecode(data, flags) if data.size else None

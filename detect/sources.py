@@ -10,6 +10,8 @@ import cv2
 
 from leakyolo.base.errors import UserError
 
+from .preprocess import read_image
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp")
 
@@ -34,7 +36,7 @@ class ImageSource:
 
     def __iter__(self):
         for path in self.paths:
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            frame = read_image(path)
             if frame is None:
                 self.skipped += 1
                 warn(f"skipped {path}: cannot decode")

@@ -6,7 +6,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
@@ -14,7 +13,7 @@ from leakyolo.base.defaults import CALIB_IMAGES as DEFAULT_IMAGES
 from leakyolo.base.errors import UserError
 from leakyolo.datasets.registry import resolve_data
 from leakyolo.datasets.validate import images_of
-from leakyolo.detect.preprocess import preprocess
+from leakyolo.detect.preprocess import preprocess, read_image
 
 AUTO_METHODS = ("minmax", "percentile", "entropy")
 
@@ -45,7 +44,7 @@ class LetterboxDataReader(CalibrationDataReader):
         self.index += 1
         if self.progress and (self.index % 50 == 0 or self.index == len(self.images)):
             print(f"export: calibration image {self.index}/{len(self.images)}", file=sys.stderr, flush=True)
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        image = read_image(path)
         if image is None:
             raise UserError(f"{path}: calibration image cannot be read; remove or replace it")
         return {self.input_name: preprocess(image, self.size)[0]}

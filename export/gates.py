@@ -3,10 +3,9 @@
 import tempfile
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from leakyolo.detect.preprocess import preprocess
+from leakyolo.detect.preprocess import preprocess, read_image
 from leakyolo.detect.session import OnnxModel
 from leakyolo.base.errors import UserError
 
@@ -33,7 +32,7 @@ def check_onnx(path: Path) -> None:
 
 def sample_inputs(images: list, size: tuple) -> list:
     """Letterboxed tensors of sample images."""
-    return [preprocess(cv2.imread(str(p), cv2.IMREAD_COLOR), size)[0] for p in images]
+    return [preprocess(read_image(p), size)[0] for p in images]
 
 
 def compare_outputs(ref: np.ndarray, got: np.ndarray, raw: bool, min_score: float = 0.0) -> dict:

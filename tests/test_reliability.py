@@ -279,3 +279,18 @@ def test_report_escapes_raw_html(pipeline_out, tmp_path):
     for text in (path.read_text(), readme.read_text(), (tmp_path / "r" / "report.html").read_text()):
         assert "<script>" not in text and "<b>t</b>" not in text and "<img src=x" not in text
         assert "&lt;b" in text  # the title is there, escaped
+
+
+def test_a_file_name_that_is_not_utf8_is_read(exported, learn_yaml, tmp_path):
+    """Old cameras and SMB shares write Latin-1 names; OpenCV's imread crashed the whole run on them (SIGSEGV)."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    image = val_images(learn_yaml)[0]
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.jpg"), "wb") as f:
+        f.write(image.read_bytes())
+    out = tmp_path / "o.jsonl"
+    done = subprocess.run([sys.executable, "-m", "leakyolo.detect.cli", "--source", str(folder), "--model",
+                           str(exported["int8"]), "--json", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-1000:]
+    (line,) = out.read_text().splitlines()
+    assert json.loads(line)["source"].startswith("caf") and "frames 1, skipped 0" in done.stderr

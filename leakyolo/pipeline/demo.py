@@ -21,7 +21,7 @@ def demo_video(dataset_yaml: str, model: Path, out: Path) -> list:
     import cv2
 
     from leakyolo.detect.loop import detect
-    from leakyolo.detect.preprocess import letterbox
+    from leakyolo.detect.preprocess import letterbox, read_image
 
     images = val_images(dataset_yaml)[:DEMO_FRAMES]
     if not images:
@@ -30,7 +30,7 @@ def demo_video(dataset_yaml: str, model: Path, out: Path) -> list:
     tmp = out / ".demo-source.partial.mp4"
     writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), 2, (DEMO_SIZE, DEMO_SIZE))
     for p in images:
-        frame = cv2.imread(str(p))
+        frame = read_image(p)
         writer.write(cv2.resize(letterbox(frame, (320, 320))[0], (DEMO_SIZE, DEMO_SIZE),
                                 interpolation=cv2.INTER_LINEAR))
     writer.release()
