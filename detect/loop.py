@@ -12,9 +12,10 @@ from typing import Optional, Union
 import numpy as np
 
 from leakyolo.base.defaults import CONF, DEFAULT_MODEL_GLOB, IOU, RUN_FOLDER
-from leakyolo.base.errors import UserError
+from leakyolo.base.errors import OutputError, UserError
 from leakyolo.base.options import changed
 
+MAX_NAME_BYTES = 200  # file systems allow 255; the temp name beside it adds a prefix and a suffix
 LATENCY_WINDOW = 10000  # latencies kept for p95: bounded, so memory stays flat over days
 
 
@@ -70,8 +71,12 @@ def check_outputs(opts: DetectOptions, model: Path, inputs: list) -> None:
             raise UserError(f"--save {path} is the folder of the source images and would overwrite them; "
                             f"pick another folder")
         parent = next(p for p in [resolved, *resolved.parents] if p.exists())
+        if parent != resolved and not parent.is_dir():
+            raise UserError(f"{opt} {path}: {parent} is a file, not a folder; pick another place")
         if parent != resolved and not os.access(parent, os.W_OK):
             raise UserError(f"{opt} {path}: folder {parent} is not writable; pick another place")
+        if len(os.fsencode(path.name)) > MAX_NAME_BYTES:
+            raise UserError(f"{opt}: the name {path.name[:40]}... is over {MAX_NAME_BYTES} bytes; pick a shorter one")
         taken[resolved] = f"the target of {opt}"
 
 
@@ -162,6 +167,19 @@ def conclude(opts: DetectOptions, spec: str, stats: Stats, counts: tuple, stoppe
     return DetectResult(stats.frames, skipped, outputs)
 
 
+def finalise(outputs: tuple, publish: bool) -> None:
+    """Close (publish) or discard every output; an output that fails to close does not stop the others, and
+    the first failure is raised after them."""
+    failure = None
+    for out in (o for o in outputs if o):
+        try:
+            out.close() if publish else out.discard()
+        except (OutputError, OSError) as e:
+            failure = failure or e
+    if failure:
+        raise failure
+
+
 def detect(source: str, model: Optional[Union[str, Path]] = None, opts: Optional[DetectOptions] = None,
            capture_factory=None, camera_class=None, **changes) -> DetectResult:
     """Run a detector on a source (camera, video, image, folder, glob, stream); `opts` (DetectOptions;
@@ -199,9 +217,7 @@ def detect(source: str, model: Optional[Union[str, Path]] = None, opts: Optional
         print(f"detect: interrupted ({e}); finalising outputs", file=sys.stderr)
     finally:
         frames.close()
-        for out in outputs:
-            if out:
-                out.close() if stats.frames else out.discard()
+        finalise(outputs, publish=stats.frames > 0)
         if show:
             cv2.destroyAllWindows()
     return conclude(opts, source, stats, (frames.skipped, detector.dropped), stopped)

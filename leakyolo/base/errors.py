@@ -14,6 +14,10 @@ class UserError(Exception):
     """Bad input or a missing requirement the user can fix. Printed as one line, exit code 2."""
 
 
+class OutputError(UserError):
+    """An output could not be written (full disk, file-size limit, a vanished folder): one line, exit code 1."""
+
+
 class Interrupted(KeyboardInterrupt):
     """A stop signal (SIGINT, SIGTERM, SIGHUP) raised as KeyboardInterrupt, so cleanup paths run."""
 
@@ -40,12 +44,15 @@ def stop_signals_interrupt() -> dict:
 
 
 def run(func, args) -> int:
-    """Run a command: UserError -> one line on stderr, exit 2; Ctrl-C / SIGTERM / SIGHUP -> 128 + signal
-    after the command's cleanup; closed stdout -> 0."""
+    """Run a command: UserError -> one line on stderr, exit 2 (OutputError: exit 1); Ctrl-C / SIGTERM / SIGHUP
+    -> 128 + signal after the command's cleanup; closed stdout -> 0."""
     previous = stop_signals_interrupt()
     try:
         func(args)
         return 0
+    except OutputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
