@@ -1,10 +1,6 @@
-"""Learning curves and the plateau rule: how a report shows that its trainings were long enough.
-
-A training has plateaued when the 5-epoch mean of its validation mAP50-95 rose by less than PLATEAU_GAIN over
-the last quarter of its epochs; its plateau epoch is the first whose 5-epoch mean is within PLATEAU_GAIN of the
-final 5-epoch mean. Curves come from each run folder's results.csv (Ultralytics' validation after every epoch,
-PyTorch, EMA weights), facts from its run.json.
-"""
+"""Learning curves and the plateau rule (RULE): how a report shows that its trainings were long enough. Curves
+come from each run folder's results.csv (Ultralytics' validation after every epoch, PyTorch, EMA weights), facts
+from its run.json."""
 
 import csv
 import statistics
@@ -15,6 +11,10 @@ from leakyolo.base.provenance import read_run_json, stamp
 SCHEMA = "leakyolo.train/1"
 WINDOW, PLATEAU_GAIN, LAST_PART = 5, 0.01, 0.25
 MAP_COLUMN = "metrics/mAP50-95(B)"
+RULE = (f"A training has plateaued when the {WINDOW}-epoch mean of its validation mAP50-95 (PyTorch, after every "
+        f"epoch) rose by less than {PLATEAU_GAIN * 100:g} point over the last {LAST_PART:.0%} of its epochs; its "
+        f"plateau epoch is the first whose {WINDOW}-epoch mean is within {PLATEAU_GAIN * 100:g} point of the final "
+        f"{WINDOW}-epoch mean.")
 
 
 def smoothed(curve: list) -> list:
@@ -54,7 +54,7 @@ def training(run_dir: Path) -> dict:
 
 def record(run_dirs: list) -> dict:
     """The learning-curve result file of some trainings (`leakyolo report` reads it beside bench and eval)."""
-    return {"schema": SCHEMA, "rule": __doc__.split("\n\n")[1].replace("\n", " "),
+    return {"schema": SCHEMA, "rule": RULE,
             "models": [training(Path(d)) for d in run_dirs], **stamp()}
 
 

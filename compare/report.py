@@ -14,7 +14,7 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_dir
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
-from .curves import __doc__ as CURVES_DOC
+from .curves import RULE as PLATEAU_RULE
 from .curves import plateau_table
 from .frontier import collect_series, frontier_table, left_out, raw_accuracy, verdicts
 from .limits import limits
@@ -45,16 +45,15 @@ FRONTIER_TEXT = ("Every exported input size and head of each trained model, as e
                  "point. mAP at a latency is interpolated along the series' Pareto front; '—' means even its fastest "
                  "point is slower. Verdicts compare like with like: NMS-free fronts with NMS-free, raw + NMS with raw "
                  "+ NMS, and in their own rows the best of both heads on both sides. 'dominates': at every latency "
-                 "of theirs that ours reaches, ours is higher by more than the margin, and ours reaches their best "
-                 "mAP. The margin is twice the pooled standard error of the difference (each front's seed variance "
+                 "both fronts reach, ours is higher by more than the margin, and ours reaches their best mAP. The margin is twice the pooled standard error of the difference (each front's seed variance "
                  "averaged over its points, over its seed count); within it the verdict is 'ties'. With one seed "
                  "there is no margin and the verdict says 'unconfirmed'. Otherwise the words say what holds: leads "
                  "or trails (by how much, over which latencies, and against whose best), crosses (where ours leads), "
                  "faster or slower at every point. Interpolation across sizes further apart than the sweep's step is "
                  "named.")
-PLATEAU_TEXT = CURVES_DOC.split("\n\n")[1].replace("\n", " ") + " Learning curves: the learning_curves figures."
+PLATEAU_TEXT = PLATEAU_RULE + " Learning curves: the learning_curves figures (triangles mark plateau epochs)."
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
-         "td,th{border:1px solid #ccc;padding:4px 6px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
+         "td,th{border:1px solid #ccc;padding:4px 6px}table+table{margin-top:14px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
          "img{max-width:48%;margin:4px}")
 
 
