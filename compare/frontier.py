@@ -189,7 +189,8 @@ def above(a: list, b: list, tol: float) -> bool:
 def gaps(front: list, lo: float, hi: float, step: int) -> list:
     """Neighbouring points of a front inside [lo, hi] ms whose input sizes lie more than `step` px apart: the
     verdict interpolates across them."""
-    return [f"{p[2]}->{q[2]} px" for p, q in zip(front, front[1:]) if q[0] > lo and p[0] < hi and abs(q[2] - p[2]) > step]
+    return [f"{p[2]}->{q[2]} px" for p, q in zip(front, front[1:])
+            if q[0] > lo and p[0] < hi and abs(q[2] - p[2]) > step]
 
 
 def overlap_text(ours: list, theirs: list, tol: float, step: int) -> Verdict:
@@ -217,7 +218,8 @@ def overlap_text(ours: list, theirs: list, tol: float, step: int) -> Verdict:
 
 def verdict(ours: list, theirs: list, tol: Optional[float], step: int) -> Verdict:
     """Our Pareto front against theirs. dominates: at every latency both reach, ours is higher by more than the
-    margin `tol` (points; None: one seed, no margin, judged as 0), and ours reaches their best accuracy; "is dominated" the same the other way round. Otherwise the words say what holds (ties, leads, trails,
+    margin `tol` (points; None: one seed, no margin, judged as 0), and ours reaches their best accuracy; "is
+    dominated" the same the other way round. Otherwise the words say what holds (ties, leads, trails,
     crosses; faster / slower at every point when the latencies do not overlap). `step`: the sweep's size step,
     wider gaps are named."""
     tol = tol or 0.0
@@ -226,7 +228,8 @@ def verdict(ours: list, theirs: list, tol: Optional[float], step: int) -> Verdic
         return Verdict("dominates", f"dominates: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
     if above(theirs, ours, tol):
         alone = f"; ours alone has points below {theirs[0][0]:.2f} ms" if ours[0][0] < theirs[0][0] else ""
-        return Verdict("is dominated", f"is dominated: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
+        return Verdict("is dominated",
+                       f"is dominated: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
     below = (theirs[-1][1] - ours[-1][1]) * 100
     if ours[-1][0] < theirs[0][0]:
         return Verdict("faster", f"faster at every point (ours slowest {ours[-1][0]:.2f} ms, theirs fastest "

@@ -126,7 +126,8 @@ def learning_curves(ax, trainings: list, dataset: str) -> None:
 
 def figure_specs(rows: dict, columns: list, datasets: list, series: dict, trainings: list = ()) -> dict:
     """{file name: (figure size, panels, draw(axes))} for every figure of the report."""
-    specs = {f"learning_curves-{safe_name(d)}.png": ((7.5, 4.6), 1, lambda ax, d=d: learning_curves(ax[0], trainings, d))
+    specs = {f"learning_curves-{safe_name(d)}.png": ((7.5, 4.6), 1,
+                                                     lambda ax, d=d: learning_curves(ax[0], trainings, d))
              for d in sorted({t["dataset"] for t in trainings if t["curve"]})}
     for dataset in datasets:
         for col in columns:

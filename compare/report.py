@@ -45,7 +45,8 @@ FRONTIER_TEXT = ("Every exported input size and head of each trained model, as e
                  "point. mAP at a latency is interpolated along the series' Pareto front; '—' means even its fastest "
                  "point is slower. Verdicts compare like with like: NMS-free fronts with NMS-free, raw + NMS with raw "
                  "+ NMS, and in their own rows the best of both heads on both sides. 'dominates': at every latency "
-                 "both fronts reach, ours is higher by more than the margin, and ours reaches their best mAP. The margin is twice the pooled standard error of the difference (each front's seed variance "
+                 "both fronts reach, ours is higher by more than the margin, and ours reaches their best mAP. The "
+                 "margin is twice the pooled standard error of the difference (each front's seed variance "
                  "averaged over its points, over its seed count); within it the verdict is 'ties'. With one seed "
                  "there is no margin and the verdict says 'unconfirmed'. Otherwise the words say what holds: leads "
                  "or trails (by how much, over which latencies, and against whose best), crosses (where ours leads), "
@@ -53,7 +54,8 @@ FRONTIER_TEXT = ("Every exported input size and head of each trained model, as e
                  "named.")
 PLATEAU_TEXT = PLATEAU_RULE + " Learning curves: the learning_curves figures (triangles mark plateau epochs)."
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
-         "td,th{border:1px solid #ccc;padding:4px 6px}table+table{margin-top:14px}th{background:#eee}.note{background:#fff3cd;padding:8px}"
+         "td,th{border:1px solid #ccc;padding:4px 6px}table+table{margin-top:14px}th{background:#eee}"
+         ".note{background:#fff3cd;padding:8px}"
          "img{max-width:48%;margin:4px}")
 
 
@@ -114,7 +116,8 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
                  verdict: tuple) -> None:
     """Dataset tables, the frontier, emulated ARM, targets and the method paragraph."""
     for dataset in sorted({k.dataset for k in rows}):
-        page.section(f"Dataset: {dataset}", [table(rows, columns, dataset), detail_table(rows, columns, peaks, dataset)])
+        page.section(f"Dataset: {dataset}", [table(rows, columns, dataset),
+                                             detail_table(rows, columns, peaks, dataset)])
     add_frontier(page, results, columns, series, verdict)
     if results.arms:
         page.section("Emulated ARM (qemu user mode)", [arm_table(results.arms, model_names(results))], ARM_TEXT)

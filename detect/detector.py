@@ -93,7 +93,7 @@ class Detector(OnnxModel):
     def valid(self, boxes: np.ndarray, scores: np.ndarray, ids: np.ndarray) -> tuple:
         """Detections with finite numbers, a non-empty box (after clipping to the frame) and a class id of the
         model's names; the others are counted in self.dropped, never output."""
-        ok = (np.isfinite(boxes).all(1) & np.isfinite(scores) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-              & np.isin(ids, list(self.names)))
+        ok = (np.isfinite(boxes).all(1) & np.isfinite(scores) & (boxes[:, 2] > boxes[:, 0])
+              & (boxes[:, 3] > boxes[:, 1]) & np.isin(ids, list(self.names)))
         self.dropped += int((~ok).sum())
         return boxes[ok], scores[ok], ids[ok]
