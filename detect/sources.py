@@ -1,6 +1,6 @@
 """Frame sources for `detect`: camera, video file, image, folder or glob of images, stream URL."""
 
-import glob
+import os
 import re
 import sys
 import time
@@ -22,12 +22,16 @@ def warn(message: str) -> None:
 
 
 class ImageSource:
-    """Still images; a file that fails to decode is counted and skipped."""
+    """Still images; a file that fails to decode is counted and skipped. Each is named by its path relative to
+    the folder all of them share (its file name when they share one folder), so outputs of a glob that spans
+    folders keep apart."""
 
     kind = "images"
 
     def __init__(self, paths: list):
         self.paths, self.fps, self.skipped = paths, None, 0
+        root = os.path.commonpath([str(Path(p).parent.resolve()) for p in paths]) if paths else ""
+        self.names = [Path(p).resolve().relative_to(root).as_posix() for p in paths]
 
     @property
     def inputs(self) -> list:
@@ -35,13 +39,13 @@ class ImageSource:
         return self.paths
 
     def __iter__(self):
-        for path in self.paths:
+        for path, name in zip(self.paths, self.names):
             frame = read_image(path)
             if frame is None:
                 self.skipped += 1
                 warn(f"skipped {path}: cannot decode")
                 continue
-            yield Path(path).name, frame
+            yield name, frame
 
     def close(self):
         """Nothing to release."""
@@ -106,6 +110,15 @@ class CaptureSource:
         self.cap.release()
 
 
+def expand(pattern: str) -> list:
+    """The files a glob matches; `**` descends into folders but never through symlinked ones (pathlib's rule),
+    so a link loop (`ln -s . again`) cannot hang the walk."""
+    parts = Path(pattern).parts
+    fixed = next(i for i, part in enumerate(parts) if any(ch in part for ch in "*?["))
+    base = Path(*parts[:fixed]) if fixed else Path(".")
+    return [p for p in base.glob(str(Path(*parts[fixed:]))) if p.is_file()]
+
+
 def open_source(spec: str, capture_factory=cv2.VideoCapture, reconnects: int = 5, backoff_s: float = 0.5,
                 camera_class=None):
     """Open a source from its command-line form (camera_class: picamera2.Picamera2 or a stand-in)."""
@@ -134,7 +147,7 @@ def open_source(spec: str, capture_factory=cv2.VideoCapture, reconnects: int = 5
             raise UserError(f"folder {path} has no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
         return ImageSource(images)
     if any(ch in spec for ch in "*?["):
-        images = sorted(p for p in map(Path, glob.glob(spec, recursive=True)) if p.suffix.lower() in IMAGE_SUFFIXES)
+        images = sorted(p for p in expand(spec) if p.suffix.lower() in IMAGE_SUFFIXES)
         if not images:
             raise UserError(f"no images match {spec}")
         return ImageSource(images)

@@ -86,3 +86,19 @@ def test_save_targets_that_cannot_work(exported, tmp_path, target, needle):
     done = detect(["--source", str(video), "--model", str(exported["int8"]), "--save", str(tmp_path / target)])
     assert done.returncode == 2 and needle in done.stderr.strip().splitlines()[-1], done.stderr[-500:]
     assert not (tmp_path / "out.jpg").exists()
+
+
+def test_a_glob_over_folders_keeps_names_apart_and_skips_link_loops(exported, learn_yaml, tmp_path):
+    from test_detect import val_images
+
+    image = val_images(learn_yaml)[0].read_bytes()
+    for sub in ("a", "b"):
+        (tmp_path / "dup" / sub).mkdir(parents=True)
+        (tmp_path / "dup" / sub / "same.jpg").write_bytes(image)
+    os.symlink(".", tmp_path / "dup" / "a" / "loop")  # `**` through this would never end
+    out, log = tmp_path / "out", tmp_path / "o.jsonl"
+    done = detect(["--source", str(tmp_path / "dup" / "**" / "*.jpg"), "--model", str(exported["int8"]),
+                   "--save", str(out), "--json", str(log)])
+    assert done.returncode == 0, done.stderr[-800:]
+    assert sorted(json.loads(x)["source"] for x in log.read_text().splitlines()) == ["a/same.jpg", "b/same.jpg"]
+    assert (out / "a" / "same.jpg").is_file() and (out / "b" / "same.jpg").is_file()
