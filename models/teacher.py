@@ -23,12 +23,33 @@ def checkpoint_of(path_or_run) -> Path:
     return path
 
 
+TRUSTED_GLOBALS = ("torch.", "ultralytics.", "numpy.", "collections.")  # what a detection checkpoint may name
+
+
+def check_pickle(path: Path, role: str) -> None:
+    """Refuse a checkpoint whose pickle names code outside torch, Ultralytics, numpy and the standard collections,
+    before anything unpickles it (torch's own scan of the globals a checkpoint names; loading runs them)."""
+    import torch.serialization
+
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    except Exception as e:  # not a zip checkpoint, truncated, not a pickle
+        raise UserError(f"{role} {path}: not a loadable checkpoint ({type(e).__name__}); pick another file") from None
+    foreign = sorted(n for n in names if not n.startswith(TRUSTED_GLOBALS))
+    if foreign:
+        raise UserError(f"{role} {path}: refused before loading: its pickle calls {', '.join(foreign[:3])}"
+                        f"{', ...' if len(foreign) > 3 else ''} (not torch / Ultralytics / numpy); use a checkpoint "
+                        f"you trust from a training run")
+
+
 def load_detection(path: Path, role: str):
-    """An Ultralytics YOLO detection model from a checkpoint; one-line errors for anything else."""
+    """An Ultralytics YOLO detection model from a checkpoint, its pickle checked first; one-line errors for
+    anything else."""
     from ultralytics import YOLO
 
     if path.suffix != ".pt":
         raise UserError(f"{role} {path}: expected a PyTorch .pt checkpoint")
+    check_pickle(path, role)
     try:
         yolo = YOLO(str(path))
     except Exception as e:  # torch.load / unpickling raise many types for corrupt files

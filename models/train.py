@@ -12,7 +12,7 @@ from leakyolo.base.offline import import_ultralytics
 from leakyolo.base.provenance import read_run_json, sha256_file, stamp, write_json
 
 from .options import TrainOptions
-from .teacher import check_teacher
+from .teacher import check_pickle, check_teacher
 
 # Identical for every model: comparisons must not depend on Ultralytics' optimizer=auto, which
 # silently switches optimizer and learning rate with the run length.
@@ -119,6 +119,7 @@ def resumed(resume) -> tuple:
     from ultralytics import YOLO
 
     last = _checkpoint(resume)
+    check_pickle(last, "checkpoint")
     record = read_run_json(last.parent.parent / "run.json") or {"model": str(last)}
     record["resumed"] = [*record.get("resumed", []), epochs_so_far(last.parent.parent / "results.csv")]
     return YOLO(str(last)), {"resume": True}, record
@@ -144,6 +145,8 @@ def build_model(model: str, slope: float) -> tuple:
     if not path.is_file():
         raise UserError(f"model {model} not found: give a registered name ({', '.join(REGISTRY)}), a model YAML "
                         f"or a .pt checkpoint")
+    if path.suffix == ".pt":
+        check_pickle(path, "model")
     try:
         yolo = YOLO(str(path))
     except Exception as e:  # Ultralytics and torch raise many types for bad YAMLs and checkpoints

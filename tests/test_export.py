@@ -1,6 +1,7 @@
 """Export: both gates, metadata through INT8, Ultralytics on the INT8 file, broken inputs."""
 
 import json
+import os
 
 import onnx
 import pytest
@@ -129,3 +130,21 @@ def test_cli_export_exit_codes(tmp_path, capsys):
 
     assert main(["export", str(tmp_path / "missing")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+class Payload:
+    """What a malicious checkpoint carries: unpickling it runs a shell command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_checkpoint_that_runs_code_is_refused_before_loading(tmp_path, learn_yaml):
+    evil = tmp_path / "evil.pt"
+    torch.save({"model": Payload(tmp_path / "ran"), "train_args": {"task": "detect"}}, evil)
+    with pytest.raises(UserError, match=r"evil.pt: refused before loading: its pickle calls posix.system"):
+        export(evil, calib_data=str(learn_yaml))
+    assert not (tmp_path / "ran").exists()  # the payload never ran
