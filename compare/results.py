@@ -18,11 +18,19 @@ from .arm import SCHEMA as ARM_SCHEMA
 from .curves import SCHEMA as TRAIN_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
 
-REQUIRED = {  # fields every record of a kind, and each of its model rows, must have
-    BENCH_SCHEMA: (("models", "machine"), ("file", "sha256", "card", "results")),
-    EVAL_SCHEMA: (("models", "data"), ("file", "sha256", "card", "mAP50-95", "mAP50")),
-    ARM_SCHEMA: (("models",), ("file", "sha256", "precision", "core", "parity")),
-    TRAIN_SCHEMA: (("models",), ("model", "seed", "curve")),
+NUM, TEXT, OPT_NUM, OPT_TEXT = (int, float), (str,), (int, float, type(None)), (str, type(None))
+CARD = {"?model": OPT_TEXT, "?precision": OPT_TEXT, "?dataset": OPT_TEXT, "?head": OPT_TEXT, "?activation": OPT_TEXT,
+        "?quantization": OPT_TEXT, "?seed": OPT_NUM, "?epochs": OPT_NUM, "?train_imgsz": OPT_NUM, "?params": OPT_NUM,
+        "?gflops@640": OPT_NUM, "?size_bytes": OPT_NUM, "?train_seconds": OPT_NUM, "?teacher_seconds": OPT_NUM}
+ROW = {"file": TEXT, "sha256": TEXT, "card": CARD}
+TIMES = {"p50": NUM, "p90": NUM}
+SHAPES = {  # what each record kind must hold, down to the fields the report reads ("?": may be absent)
+    BENCH_SCHEMA: {"machine": {"label": TEXT, "?isa": [TEXT]}, "models": [{**ROW, "?imgsz": [NUM], "results": {
+        "*": {"model_only": TIMES, "end_to_end": {"p50": NUM}}}}]},
+    EVAL_SCHEMA: {"data": {"?name": OPT_TEXT}, "models": [{**ROW, "?imgsz": NUM, "mAP50-95": NUM, "mAP50": NUM}]},
+    ARM_SCHEMA: {"models": [{"file": TEXT, "sha256": TEXT, "precision": TEXT, "core": TEXT,
+                             "parity": {"ok": (bool,), "max_abs_diff": NUM}}]},
+    TRAIN_SCHEMA: {"models": [{"model": TEXT, "?seed": OPT_NUM, "?dataset": OPT_TEXT, "curve": [NUM]}]},
 }
 
 
@@ -66,20 +74,37 @@ class Results:
         return self.benches + self.evals + self.arms + self.trainings
 
 
-def check_fields(f: Path, record: dict, fields: tuple, row_fields: tuple) -> None:
-    """One line naming the file and the missing field, instead of a KeyError deep in the report."""
-    missing = [k for k in fields if k not in record]
-    models = record.get("models")
-    if not missing and (not isinstance(models, list) or not models):
-        missing = ["models (a non-empty list)"]
-    for i, row in enumerate([] if missing else models):
-        gone = [k for k in row_fields if not isinstance(row, dict) or k not in row]
-        if gone:
-            missing = [f"models[{i}].{k}" for k in gone]
-            break
-    if missing:
-        raise UserError(f"{f}: {record['schema']} record without {', '.join(missing)}; regenerate it with "
-                        f"leakyolo bench / eval / arm")
+def mismatch(value, shape, where: str):
+    """The first place where value does not have shape (a dict of fields, a one-item list, or a tuple of types),
+    as (field path, what it should be); None when it fits."""
+    if isinstance(shape, tuple):
+        ok = isinstance(value, shape) and not (isinstance(value, bool) and bool not in shape)
+        return None if ok else (where, "/".join(t.__name__ for t in shape))
+    if isinstance(shape, list):
+        if not isinstance(value, list) or not value:
+            return where, "a non-empty list"
+        return next((m for i, v in enumerate(value) if (m := mismatch(v, shape[0], f"{where}[{i}]"))), None)
+    if not isinstance(value, dict):
+        return where, "an object"
+    for key, sub in shape.items():
+        if key == "*":
+            found = next((m for k, v in value.items() if (m := mismatch(v, sub, f"{where}.{k}"))), None)
+        elif key.lstrip("?") in value:
+            found = mismatch(value[key.lstrip("?")], sub, f"{where}.{key.lstrip('?')}")
+        else:
+            found = None if key.startswith("?") else (f"{where}.{key}", "present")
+        if found:
+            return found
+    return None
+
+
+def check_fields(f: Path, record: dict) -> None:
+    """One line naming the file and the field that is missing or of the wrong type, instead of a traceback deep in
+    the report (result files may come from other machines: they are untrusted input)."""
+    found = mismatch(record, SHAPES[record["schema"]], "record")
+    if found:
+        raise UserError(f"{f}: {record['schema']} {found[0]} must be {found[1]}; regenerate it with leakyolo bench / "
+                        f"eval / arm (or the pipeline)")
 
 
 def records(f: Path) -> list:
@@ -87,7 +112,7 @@ def records(f: Path) -> list:
     the result files it was made from (so a committed report can be rendered again)."""
     try:
         record = json.loads(f.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise UserError(f"{f}: not a readable JSON result ({type(e).__name__})") from None
     inputs = record.get("inputs") if isinstance(record, dict) and "schema" not in record else None
     if isinstance(inputs, dict) and inputs:
@@ -100,10 +125,10 @@ def load_results(files: list) -> Results:
     found = {BENCH_SCHEMA: [], EVAL_SCHEMA: [], ARM_SCHEMA: [], TRAIN_SCHEMA: []}
     for f, record in (pair for path in map(Path, files) for pair in records(path)):
         schema = record.get("schema") if isinstance(record, dict) else None
-        if schema not in REQUIRED:
-            raise UserError(f"{f}: schema {schema!r} is not {', '.join(REQUIRED)}; regenerate it with this "
+        if schema not in SHAPES:
+            raise UserError(f"{f}: schema {schema!r} is not {', '.join(SHAPES)}; regenerate it with this "
                             f"version of leakyolo bench / eval / arm (or the pipeline, for learning curves)")
-        check_fields(f, record, *REQUIRED[schema])
+        check_fields(f, record)
         found[schema].append((f, record))
     results = Results(found[BENCH_SCHEMA], found[EVAL_SCHEMA], found[ARM_SCHEMA], found[TRAIN_SCHEMA])
     if not results.benches and not results.evals:

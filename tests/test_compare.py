@@ -247,3 +247,36 @@ def test_report_treats_result_files_as_untrusted(pipeline_out, tmp_path):
     assert all(re.fullmatch(r"[A-Za-z0-9._-]+\.png", p.name) for p in out.glob("*.png"))
     page = (out / "report.html").read_text()
     assert "onload='alert" not in page and "onload=&#x27;alert" in page  # escaped wherever it shows
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda r: r["models"][0].update(card=["a", "list"]), "record.models[0].card must be an object"),
+    (lambda r: r["models"][0]["card"].update(dataset=7), "record.models[0].card.dataset must be str/NoneType"),
+    (lambda r: r["models"][0].update(results="fast"), "record.models[0].results must be an object"),
+    (lambda r: r["models"][0]["results"]["1"]["model_only"].update(p50="1 ms"), "model_only.p50 must be int/float"),
+    (lambda r: r["models"][0]["results"]["1"]["end_to_end"].pop("p50"), "end_to_end.p50 must be present"),
+    (lambda r: r.update(models={"a": 1}), "record.models must be a non-empty list"),
+    (lambda r: r["machine"].update(label=None), "record.machine.label must be str"),
+    (lambda r: r["machine"].update(isa="avx2"), "record.machine.isa must be a non-empty list"),
+])
+def test_malformed_bench_records_are_one_line(pipeline_out, tmp_path, change, field):
+    record = json.loads((pipeline_out / "results" / "bench-shapes.json").read_text())
+    change(record)
+    bad = tmp_path / "bench.json"
+    bad.write_text(json.dumps(record))
+    with pytest.raises(UserError, match=re.escape(field)) as e:
+        report([bad], tmp_path / "r")
+    assert str(e.value).startswith(f"{bad}: leakyolo.bench/") and not (tmp_path / "r").exists()
+
+
+def test_deep_nesting_and_wrong_accuracy_types(pipeline_out, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(UserError, match="deep.json: not a readable JSON result"):
+        report([deep], tmp_path / "r")
+    record = json.loads((pipeline_out / "results" / "eval-shapes.json").read_text())
+    record["models"][0]["mAP50-95"] = None
+    bad = tmp_path / "eval.json"
+    bad.write_text(json.dumps(record))
+    with pytest.raises(UserError, match=r"record.models\[0\].mAP50-95 must be int/float"):
+        report([bad], tmp_path / "r")
