@@ -211,7 +211,7 @@ def test_bad_values_are_one_line(exported, tmp_path, capsys):
 def test_result_without_models_and_corrupt_run_json(trained_run, tmp_path, capsys):
     empty = tmp_path / "bench.json"
     empty.write_text(json.dumps({"schema": "leakyolo.bench/2", "machine": {"label": "x"}}))
-    one_line_error(["report", str(empty), "--out", str(tmp_path / "r")], capsys, "bench.json", "without models")
+    one_line_error(["report", str(empty), "--out", str(tmp_path / "r")], capsys, "bench.json", "record.models must be present")
     (tmp_path / "eval.json").write_text(json.dumps({"schema": "leakyolo.eval/1", "data": {}, "models": [{"file": "a"}]}))
     one_line_error(["report", str(tmp_path / "eval.json"), "--out", str(tmp_path / "r")], capsys, "models[0].sha256")
     run = tmp_path / "run"
