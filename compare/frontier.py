@@ -6,14 +6,13 @@ latencies (interpolated along its Pareto front), the latency it needs for YOLO26
 per head (like for like) on LeakYOLO's INT8 front against YOLO26n's, by the rules in `verdict`.
 """
 
-import math
 import statistics
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
 from leakyolo.base.defaults import BASELINE, TRAINED_AT
 
-from .results import card_of, mean_spread, point, row_key, row_label
+from .results import card_of, mean_spread, point, pooled_margin, row_key, row_label
 from .tables import fmt
 
 
@@ -171,8 +170,8 @@ def margin(ours: list, theirs: list) -> Optional[float]:
         seeds = [p[3] for p in front]
         if any(len(s) < 2 for s in seeds):
             return None
-        parts.append(statistics.mean(statistics.variance(s) for s in seeds) / min(len(s) for s in seeds))
-    return 2 * math.sqrt(sum(parts)) * 100
+        parts.append((statistics.mean(statistics.variance(s) for s in seeds), min(len(s) for s in seeds)))
+    return pooled_margin(*parts)
 
 
 def above(a: list, b: list, tol: float) -> bool:

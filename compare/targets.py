@@ -9,11 +9,11 @@ threshold than the seed margin (twice the pooled standard error of the two means
 cannot rank the models and the row says so.
 """
 
-import math
-
 from leakyolo.base.defaults import BASELINE, CONVERTED, DISTILLED, PRODUCT
 
 from leakyolo.detect.stats import achieved_gops
+
+from .results import pooled_margin
 
 OURS, BASE = (PRODUCT, "int8", ""), (BASELINE, "fp32", "")
 MAX_VS_FP32, MAX_VS_INT8, MAX_MAP_DROP, MIN_PEAK_SHARE, MAX_ARM = 0.33, 0.5, 1.0, 0.40, 0.35
@@ -77,7 +77,7 @@ def seed_margin(a: dict, b: dict):
     """Twice the pooled standard error of two means over seeds, in points (None without a spread on both)."""
     if a.get("std") is None or b.get("std") is None:
         return None
-    return 2 * math.sqrt(a["std"] ** 2 / a["seeds"] + b["std"] ** 2 / b["seeds"]) * 100
+    return pooled_margin((a["std"] ** 2, a["seeds"]), (b["std"] ** 2, b["seeds"]))
 
 
 def arm_row(arm: list) -> list:
