@@ -1,6 +1,7 @@
 """Validate a YOLO-format data YAML: paths, splits, label lines, and that every image decodes."""
 
 import glob
+import math
 import os
 from pathlib import Path
 
@@ -31,7 +32,10 @@ def class_names(data: dict, origin) -> list:
     """Class names from `names` (list or {id: name}) or `nc`."""
     names = data.get("names")
     if isinstance(names, dict):
-        return [names[k] for k in sorted(names)]
+        if any(type(k) is not int for k in names) or set(names) != set(range(len(names))):
+            raise UserError(f"{origin}: 'names' keys must be the class ids 0..{len(names) - 1} as integers, got "
+                            f"{', '.join(repr(k) for k in list(names)[:6])}; renumber them or use a list")
+        return [names[k] for k in range(len(names))]
     if isinstance(names, list):
         return names
     if isinstance(data.get("nc"), int):
@@ -91,6 +95,8 @@ def check_label_file(path: Path, nc: int) -> int:
             cls, *coords = float(parts[0]), *map(float, parts[1:])
         except ValueError:
             raise UserError(f"{path}:{lineno}: non-numeric label '{line.strip()}'") from None
+        if not all(map(math.isfinite, (cls, *coords))):
+            raise UserError(f"{path}:{lineno}: label '{line.strip()[:60]}' has a NaN or infinite value; fix the line")
         if len(coords) != 4:
             raise UserError(f"{path}:{lineno}: expected 'class cx cy w h', got {len(parts)} fields")
         if cls != int(cls) or not 0 <= cls < nc:

@@ -122,12 +122,24 @@ def make_user_dataset(root, label_text="0 0.5 0.5 0.2 0.2\n", nc=2):
     ("0 1.5 0.5 0.2 0.2", "not normalised"),
     ("0 0.5 0.5 0.2", "expected 'class cx cy w h'"),
     ("zero 0.5 0.5 0.2 0.2", "non-numeric"),
+    ("nan 0.5 0.5 0.2 0.2", "NaN or infinite"),
+    ("0 0.5 inf 0.2 0.2", "NaN or infinite"),
 ])
 def test_label_validator_names_file_and_line(tmp_path, line, message):
     data = make_user_dataset(tmp_path, f"0 0.5 0.5 0.1 0.1\n{line}\n")
     with pytest.raises(UserError) as e:
         validate_yaml(data)
     assert message in str(e.value) and "a.txt:2:" in str(e.value)
+
+
+@pytest.mark.parametrize("names", ["{0: a, '1': b}", "{1: a, 2: b}", "{0: a, 2: b}", "{a: 0, b: 1}"])
+def test_names_mapping_must_be_integer_class_ids(tmp_path, names):
+    data = make_user_dataset(tmp_path)
+    data.write_text(data.read_text().replace("nc: 2", f"names: {names}"))
+    with pytest.raises(UserError, match=r"'names' keys must be the class ids 0\.\.1 as integers"):
+        validate_yaml(data)
+    data.write_text(data.read_text().replace(f"names: {names}", "names: {1: b, 0: a}"))
+    assert validate_yaml(data)["names"] == ["a", "b"]
 
 
 def test_corrupt_image_is_reported(tmp_path):
