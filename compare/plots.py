@@ -9,7 +9,8 @@ import os
 import statistics
 import sys
 
-from leakyolo.base.paths import cache_dir, safe_name
+from leakyolo.base.offline import configure_matplotlib
+from leakyolo.base.paths import safe_name
 
 from .frontier import HEAD_VIEWS, curve, family, family_front, pareto
 from .results import mean_spread, row_label as label
@@ -147,7 +148,7 @@ def plots(rows: dict, columns: list, datasets: list, series: dict, trainings: li
     """{file name: PNG bytes} of the report's figures (none without latency columns)."""
     if not columns:
         return {}
-    os.environ.setdefault("MPLCONFIGDIR", str(cache_dir("matplotlib")))  # not ~/.config: everything in the cache
+    configure_matplotlib()
     try:
         import matplotlib
     except ImportError:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from leakyolo.base.errors import UserError
-from leakyolo.base.paths import cache_dir
+from leakyolo.base.paths import cache_root
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
 from .curves import RULE as PLATEAU_RULE
@@ -67,7 +67,7 @@ def portable(path: str, base: Path) -> str:
     """An absolute path of the building machine, made portable: relative to base (the run folder), to the
     LeakYOLO cache or to home; anything else keeps only its last two parts."""
     p = Path(path)
-    for root, prefix in ((base, ""), (cache_dir(), "$LEAKYOLO_CACHE/"), (Path.home(), "~/")):
+    for root, prefix in ((base, ""), (cache_root(), "$LEAKYOLO_CACHE/"), (Path.home(), "~/")):
         try:
             rel = p.relative_to(root).as_posix()
         except ValueError:

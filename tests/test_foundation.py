@@ -67,6 +67,22 @@ def test_offline_env_user_values_win(tmp_path):
     assert second == "True"
 
 
+def test_unwritable_cache_scratch_moves_to_temp_and_data_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would be")
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "YOLO_CONFIG_DIR")}
+    env["LEAKYOLO_CACHE"] = str(blocker / "cache")
+    models = subprocess.run([str(Path(sys.executable).with_name("leakyolo")), "models"], capture_output=True,
+                            text=True, env=env)
+    assert models.returncode == 0 and "leakyolo-n" in models.stdout, models.stderr[-2000:]
+    assert models.stderr.count("cannot be written") == 1 and "for this run" in models.stderr
+    code = ("import sys; from leakyolo.base.errors import run; from leakyolo.base.paths import cache_dir;"
+            "sys.exit(run(lambda a: cache_dir('wheels'), None))")
+    wheels = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert wheels.returncode == 2 and wheels.stderr.count("\n") == 1, wheels.stderr
+    assert "wheels cannot be written" in wheels.stderr and "set LEAKYOLO_CACHE" in wheels.stderr
+
+
 NETWORK_BLOCKED = r"""
 import socket, sys
 attempts = []

@@ -20,15 +20,20 @@ FONT_NAMES = ("Arial.ttf", "Arial.Unicode.ttf")
 
 def configure_env() -> Path:
     """Set Ultralytics' environment (user values win) and return its config folder."""
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(cache_dir("ultralytics")))
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(cache_dir("ultralytics", scratch=True)))
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "0")
     os.environ.setdefault("YOLO_VERBOSE", "1")
-    os.environ.setdefault("MPLCONFIGDIR", str(cache_dir("matplotlib")))  # not ~/.config: everything in the cache
+    configure_matplotlib()
     config = Path(os.environ["YOLO_CONFIG_DIR"]).expanduser() / "Ultralytics"
     config.mkdir(parents=True, exist_ok=True)
     _place_font(config)
     return config
+
+
+def configure_matplotlib() -> None:
+    """matplotlib's config and font cache in the LeakYOLO cache, not ~/.config (a user's MPLCONFIGDIR wins)."""
+    os.environ.setdefault("MPLCONFIGDIR", str(cache_dir("matplotlib", scratch=True)))
 
 
 def _place_font(config: Path) -> None:
