@@ -12,7 +12,7 @@ from typing import Optional, Union
 import numpy as np
 
 from leakyolo.base.defaults import CONF, DEFAULT_MODEL_GLOB, IOU, RUN_FOLDER
-from leakyolo.base.errors import OutputError, UserError
+from leakyolo.base.errors import Interrupted, OutputError, UserError, stop_signals_held
 from leakyolo.base.options import changed
 
 MAX_NAME_BYTES = 200  # file systems allow 255; the temp name beside it adds a prefix and a suffix
@@ -216,8 +216,10 @@ def detect(source: str, model: Optional[Union[str, Path]] = None, opts: Optional
         stopped = e
         print(f"detect: interrupted ({e}); finalising outputs", file=sys.stderr)
     finally:
-        frames.close()
-        finalise(outputs, publish=stats.frames > 0)
-        if show:
-            cv2.destroyAllWindows()
+        with stop_signals_held() as came:
+            frames.close()
+            finalise(outputs, publish=stats.frames > 0)
+            if show:
+                cv2.destroyAllWindows()
+    stopped = stopped or (Interrupted(came[0]) if came else None)
     return conclude(opts, source, stats, (frames.skipped, detector.dropped), stopped)

@@ -5,9 +5,13 @@ SIGHUP (systemd, `docker stop`, a closed terminal) into the same path as Ctrl-C:
 cleanup runs (outputs are finalised, temp folders removed) and the exit code is 128 + the signal.
 """
 
+import contextlib
 import os
 import signal
 import sys
+import threading
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class UserError(Exception):
@@ -41,6 +45,22 @@ def stop_signals_interrupt() -> dict:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         previous[sig] = signal.signal(sig, _raise_interrupted)
     return previous
+
+
+@contextlib.contextmanager
+def stop_signals_held():
+    """Hold Ctrl-C, SIGTERM and SIGHUP while the block runs (outputs being finalised: a second Ctrl-C must not
+    cut a rename short); yields the list of signals that came, for the caller to act on after the block."""
+    came = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came  # handlers can only be set in the main thread; there is none of ours to hold there
+        return
+    previous = {sig: signal.signal(sig, lambda signum, frame: came.append(signum)) for sig in STOP_SIGNALS}
+    try:
+        yield came
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(func, args) -> int:
