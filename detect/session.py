@@ -76,9 +76,9 @@ class OnnxModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise UserError(f"model {self.path} not found; export one with `leakyolo export RUN_DIR` or run `make demo`")
+        opts = session_options(threads, graph_opt, spin_after_run)  # its own errors name the option, not the file
         try:
-            self.session = ort.InferenceSession(str(self.path), session_options(threads, graph_opt, spin_after_run),
-                                                providers=providers or ["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(str(self.path), opts, providers=providers or ["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises several types for corrupt or unsupported files
             reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
             raise UserError(f"{self.path}: not a loadable ONNX model ({reason}); re-export it") from None

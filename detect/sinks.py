@@ -7,12 +7,12 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import cv2
 
 from leakyolo.base.errors import OutputError, UserError
+from leakyolo.base.paths import new_temp_beside
 
 from .preprocess import letterbox
 
@@ -31,9 +31,9 @@ def special(path: Path) -> bool:
 def temp_beside(path: Path) -> Path:
     """A new empty temp file beside path, unique to this run (O_EXCL)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".partial{path.suffix}")
+    fd, name = new_temp_beside(path, f".partial{path.suffix}")
     os.close(fd)
-    return Path(name)
+    return name
 
 
 def keep_partial(tmp: Path, path: Path) -> str:
@@ -76,7 +76,7 @@ class VideoSink:
         """How many frames the finished temp file says it holds, if its last one decodes (else 0)."""
         cap = cv2.VideoCapture(str(self.tmp))
         try:
-            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if cap.isOpened() else 0
+            count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0), 0) if cap.isOpened() else 0  # mkv: may be < 0
             cap.set(cv2.CAP_PROP_POS_FRAMES, max(self.frames - 1, 0))
             return count if count and cap.read()[0] else 0
         finally:

@@ -56,7 +56,7 @@ def test_one_size_in_a_list_and_the_bounds(tmp_path, capsys):
     assert Detector(tiny_model(tmp_path / "m.onnx", dynamic, {"imgsz": "[64]"})).imgsz == (64, 64)
     with pytest.raises(UserError, match=f"--imgsz 60000: must be 1-{MAX_IMGSZ} px"):
         Detector(tmp_path / "m.onnx", imgsz=60000)
-    with pytest.raises(UserError, match=f"--threads 100000: at most {MAX_THREADS}"):
+    with pytest.raises(UserError, match=f"^--threads 100000: at most {MAX_THREADS}"):
         Detector(tmp_path / "m.onnx", threads=100000)
     Detector(tmp_path / "m.onnx", threads=64)
     assert "--threads 64 exceeds the" in capsys.readouterr().err

@@ -47,6 +47,16 @@ def cache_dir(*parts: str, scratch: bool = False) -> Path:
     return path
 
 
+def new_temp_beside(path: Path, suffix: str) -> tuple:
+    """(fd, Path) of a new empty file beside path: a unique hidden name (O_EXCL: never an existing file or a
+    planted link) with the permissions the umask gives new files (mkstemp alone makes 0600)."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+    return fd, Path(name)
+
+
 def safe_name(text: str, limit: int = 80) -> str:
     """A file-name part made from untrusted text (a dataset or model name read from a result file): letters,
     digits, '.', '_' and '-' only, no leading dot, at most `limit` characters; text that had to change gets a

@@ -5,12 +5,12 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 from .errors import UserError
+from .paths import new_temp_beside
 
 PACKAGES = ("leakyolo", "numpy", "onnxruntime", "opencv-python", "torch", "torchvision", "ultralytics", "onnx")
 
@@ -55,13 +55,10 @@ def atomic_write_bytes(path, data: bytes) -> Path:
     """Write a file via a temp file in the same folder and a rename: readers never see half of it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = new_temp_beside(path, f"{path.suffix}.tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
