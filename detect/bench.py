@@ -1,6 +1,7 @@
-"""`leakyolo bench`: model-only and end-to-end latency of ONNX detectors, interleaved across models.
+"""`leakyolo bench`: model-only and end-to-end latency of detectors, interleaved across models and runtimes
+(ONNX Runtime, OpenVINO, NCNN: detect/runtimes.py).
 
-Needs only the base install (numpy, onnxruntime, opencv), so it runs on a Raspberry Pi. Runs are
+Needs only the base install (numpy, onnxruntime, opencv) for ONNX files, so it runs on a Raspberry Pi. Runs are
 interleaved (A B A B ...) so that drift (thermal, other load) hits every model alike. Thread pools
 spin within a run, as ONNX Runtime does by default, and stop at its end: a pool left spinning steals
 the cores of the next model's run, and one that never spins makes 2 threads barely faster than 1
@@ -17,6 +18,7 @@ import numpy as np
 
 from .detector import Detector
 from .model_file import read_card
+from .runtimes import model_path, runtime_of
 from .preprocess import preprocess, read_image
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import sha256_file, stamp, write_json
@@ -107,9 +109,9 @@ def bench(models: list, threads: Sequence[int] = (1,), warmup: int = 20, runs: i
     peaks=False skips the GEMM peak measurement (seconds on a board, minutes under emulation); the
     report then shows no int8 throughput share for this machine.
     """
-    paths = [Path(m) for m in models]
+    paths = [model_path(m) for m in models]
     for p in paths:
-        if not p.is_file():
+        if not p.exists():
             raise UserError(f"model {p} not found")
     cards = {p: read_card(p) for p in paths}
     results = {p: {} for p in paths}
@@ -137,7 +139,8 @@ def bench(models: list, threads: Sequence[int] = (1,), warmup: int = 20, runs: i
         "settings": {"threads": list(threads), "warmup": warmup, "runs": runs, "batch": 1, "interleaved": True,
                      "intra_op_spinning": "within runs (session.force_spinning_stop)", "graph_optimization": "all",
                      "input": str(image) if image else "fixed random frame"},
-        "models": [{"file": p.name, "path": str(p.resolve()), "sha256": sha256_file(p), "card": card_summary(cards[p]),
+        "models": [{"file": p.name, "path": str(p.resolve()), "runtime": runtime_of(p), "sha256": sha256_file(p),
+                    "card": card_summary(cards[p]),
                     "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}
                    for p in paths],
         "int8_peak_gops": peak["int8"],  # best u8 x s8 GEMM rate at each thread count (detect/peak.py)

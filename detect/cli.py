@@ -1,4 +1,5 @@
-"""`detect --source SRC --model FILE.onnx`: run a detector on cameras, videos, images and streams."""
+"""`detect --source SRC --model MODEL`: run a detector (ONNX, OpenVINO or NCNN) on cameras, videos, images and
+streams."""
 
 import argparse
 import sys
@@ -19,17 +20,19 @@ def json_target(text: str):
 
 def build_parser() -> argparse.ArgumentParser:
     """Options of `detect`."""
-    p = argparse.ArgumentParser(prog="detect", description="Run a LeakYOLO / YOLO ONNX detector (ONNX Runtime only)",
+    p = argparse.ArgumentParser(prog="detect", description="Run a LeakYOLO / YOLO detector: an .onnx file (ONNX Runtime), a NAME_openvino_model "
+                                            "or NAME_ncnn_model folder (OpenVINO, NCNN extras)",
                                 formatter_class=HelpFormatter)
     p.add_argument("--source", required=True,
                    help="camera, camera:N, N (USB / V4L2), picam, picam:N (Raspberry Pi CSI camera via picamera2), "
                         "a video file, an image, a folder, a glob, or an rtsp/http URL")
-    p.add_argument("--model", type=Path, help="ONNX detector (default: the main job's LeakYOLO-n INT8)")
+    p.add_argument("--model", type=Path, help="model: .onnx, NAME_openvino_model/ or NAME_ncnn_model/ (default: the main job's "
+                        "LeakYOLO-n INT8 ONNX)")
     p.add_argument("--conf", type=fraction, default=CONF, help="score threshold, 0-1")
     p.add_argument("--iou", type=fraction, default=IOU, help="NMS IoU, 0-1 (raw-output models only)")
     p.add_argument("--classes", type=int_list, nargs="+", help="keep only these class ids: 0,2 or 0 2")
     p.add_argument("--imgsz", type=positive_int, help="input size (default: from the model)")
-    p.add_argument("--threads", type=positive_int, help="ONNX Runtime intra-op threads (default: all cores)")
+    p.add_argument("--threads", type=positive_int, help="inference threads, on every runtime (default: all cores)")
     p.add_argument("--device", default="cpu", choices=sorted(DEVICES),
                    help="ONNX Runtime execution provider (needs the matching onnxruntime build, e.g. onnxruntime-gpu)")
     p.add_argument("--show", action="store_true", help="show a window (q / Esc quits)")

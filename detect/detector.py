@@ -1,4 +1,5 @@
-"""`Detector("m.onnx")(frame) -> [Detection]`: preprocess, model, postprocess, with timings."""
+"""`Detector("m.onnx")(frame) -> [Detection]`: preprocess, model, postprocess, with timings. The model runs on
+ONNX Runtime, OpenVINO or NCNN (detect/runtimes.py); pre- and post-processing are the same for all."""
 
 import time
 from dataclasses import asdict, dataclass
@@ -12,7 +13,7 @@ from leakyolo.base.errors import UserError
 from .model_file import END2END, check_input, class_names, input_size, output_format
 from .postprocess import decode_end2end, decode_raw, scale_back
 from .preprocess import preprocess
-from .session import OnnxModel
+from .runtimes import open_model
 
 EXPECTED_FRAME = "an HxWx3 uint8 BGR image (HxW grey, HxWx1, HxWx4 BGRA and uint16 are converted)"
 
@@ -49,18 +50,19 @@ def as_bgr(frame) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR) if channels == 4 else frame
 
 
-class Detector(OnnxModel):
-    """A YOLO detector exported to ONNX (NMS-free [1, N, 6] or raw [1, 4+nc, anchors] output)."""
+class Detector:
+    """A YOLO detector (NMS-free [1, N, 6] or raw [1, 4+nc, anchors] output) on its runtime."""
 
     def __init__(self, path, conf: float = CONF, iou: float = IOU, classes=None, imgsz=None,
-                 **session_kw):
+                 **runtime_kw):
         for label, value in (("conf", conf), ("iou", iou)):
             if not 0 <= value <= 1:
                 raise UserError(f"{label} {value}: must be between 0 and 1")
-        super().__init__(path, **session_kw)
+        self.model = open_model(path, **runtime_kw)
+        self.path, self.run, self.meta = self.model.path, self.model.run, self.model.meta
         self.conf, self.iou = conf, iou
-        check_input(self.path, self.inputs)
-        shape = self.inputs[0].shape
+        check_input(self.path, self.model.inputs)
+        shape = self.model.inputs[0].shape
         self.names = class_names(self.path, self.meta("names"))
         self.classes = set(classes) if classes else None
         unknown = sorted((self.classes or set()) - set(self.names))
@@ -68,7 +70,7 @@ class Detector(OnnxModel):
             raise UserError(f"classes {unknown} not in {self.path.name}, whose class ids are 0-{len(self.names) - 1} "
                             f"({', '.join(list(self.names.values())[:5])}{', ...' if len(self.names) > 5 else ''})")
         self.imgsz = input_size(self.path, self.meta("imgsz"), shape, imgsz)
-        self.format = output_format(self.path, [o.shape for o in self.outputs], len(self.names))
+        self.format = output_format(self.path, [o.shape for o in self.model.outputs], len(self.names))
         self.timings, self.dropped = {}, 0  # dropped: detections with NaN, empty boxes or unknown classes
 
     def __call__(self, frame: np.ndarray) -> list:

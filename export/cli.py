@@ -7,12 +7,25 @@ from leakyolo.base.defaults import CALIB_IMAGES
 from .sweep import HEADS, heads_of
 
 
+def format_list(text: str) -> list:
+    """`--format`: one or more of FORMATS, comma-separated."""
+    import argparse
+
+    from .targets import FORMATS
+
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: choose from {', '.join(FORMATS)}")
+    return names
+
+
 def register(sub) -> None:
     """Add the `export` command."""
     p = sub.add_parser("export", help="export a trained model to ONNX (FP32, INT8) with gates and model cards",
                        description="Export a trained detector to ONNX (FP32, optionally INT8), gated, with model "
                                    "cards. Loading a .pt checkpoint runs its pickled code, as torch and Ultralytics "
-                                   "do: export only checkpoints you trust. detect, bench and eval read ONNX only.")
+                                   "do: export only checkpoints you trust. detect, bench and eval read the exported files only.")
     p.add_argument("weights", help="a training run folder or a .pt checkpoint (one you trust: loading runs its pickle)")
     p.add_argument("--imgsz", type=positive_int_list, nargs="+",
                    help="input size, or several (192 256 320 or 192,256,320: a speed-accuracy sweep, one file set per "
@@ -33,6 +46,9 @@ def register(sub) -> None:
     p.add_argument("--max-drop", type=non_negative_float, default=1.5, help="largest INT8 mAP50-95 drop allowed, in points")
     p.add_argument("--ultralytics-int8", action="store_true",
                    help="also write INT8 made by Ultralytics' own quantize=8 path (baseline for reports)")
+    p.add_argument("--format", nargs="+", type=format_list, metavar="FORMAT",
+                   help="onnx (always written), openvino (FP32 and INT8 IR), ncnn (FP32, raw head): several at once "
+                        "as openvino ncnn or onnx,openvino; each file is gated like INT8 (docs/runtimes.md)")
     p.add_argument("--skip-gates", action="store_true", help="no parity/accuracy gates (smoke tests only)")
     p.add_argument("--out", type=output_folder, help="output folder (default: RUN/onnx)")
     p.set_defaults(func=run)
@@ -49,7 +65,8 @@ def run(args) -> None:
     sizes, heads = flat(args.imgsz) or [None], heads_of(args.head)
     opts = ExportOptions(int8=args.int8, calib_data=args.calib_data, calib_images=args.calib_images,
                          calib_method=args.calib_method, types=args.types, out=args.out, max_drop=args.max_drop,
-                         skip_gates=args.skip_gates, with_ultralytics_int8=args.ultralytics_int8)
+                         skip_gates=args.skip_gates, with_ultralytics_int8=args.ultralytics_int8,
+                         formats=tuple(dict.fromkeys(["onnx", *flat(args.format or [])])))
     if len(sizes) * len(heads) == 1:
         files, left_out = export(args.weights, opts.but(imgsz=sizes[0], raw=HEADS[heads[0]])), []
     else:

@@ -1,5 +1,8 @@
-"""`leakyolo export`: FP32 ONNX (+ INT8) with gates and model cards, published atomically."""
+"""`leakyolo export`: FP32 ONNX (+ INT8, + OpenVINO / NCNN files made from them) with gates and model cards,
+published atomically."""
 
+import os
+import shutil
 import sys
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +20,7 @@ from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
 from .onnx_fp32 import export_fp32, ultralytics_export
 from .options import ExportOptions
 from .staging import staging as staging_folder
+from .targets import runtime_cards
 
 PARITY_IMAGES = 4
 
@@ -134,12 +138,18 @@ def ultralytics_int8_file(src: Source, staging: Path, skip_gates: bool) -> tuple
 
 
 def publish(cards: dict, out: Path) -> list:
-    """Move each file and its card from staging into out; return the published paths."""
+    """Move each file (or model folder) and its card from staging into out; return the published paths."""
     published = []
     for path, facts in cards.items():
         write_json(path.with_suffix(".json"), facts)
         path.with_suffix(".json").replace(out / f"{path.stem}.json")
-        path.replace(out / path.name)
+        if path.is_dir() and (out / path.name).exists():  # a folder cannot replace a folder: set the old aside
+            old = out / f".{path.name}.old-{os.getpid()}"
+            (out / path.name).replace(old)
+            path.replace(out / path.name)
+            shutil.rmtree(old)
+        else:
+            path.replace(out / path.name)
         published.append(out / path.name)
         log(f"wrote {out / path.name}")
     return published
@@ -147,7 +157,8 @@ def publish(cards: dict, out: Path) -> list:
 
 def export(weights_or_run: Union[str, Path], opts: Optional[ExportOptions] = None, **changes) -> list:
     """Export a checkpoint with `opts` (ExportOptions; keyword arguments change single fields:
-    `export(run, int8=True)`); return the published ONNX paths, each with a .json model card beside it.
+    `export(run, int8=True)`); return the published paths (ONNX files, OpenVINO / NCNN folders), each with a .json
+    model card beside it.
 
     An INT8 model that fails its gate is never written; with int8_required=False the FP32 model is
     still published and its card says why there is no INT8 (the pipeline and sweeps use this so one
@@ -166,6 +177,7 @@ def export(weights_or_run: Union[str, Path], opts: Optional[ExportOptions] = Non
                 cards[path] = facts
             else:
                 fp32_card["int8_failure"] = failure
+        cards.update(runtime_cards(cards, opts.formats, fp32_acc, src.data, src.imgsz, opts.max_drop, log))
         if opts.with_ultralytics_int8:
             path, facts = ultralytics_int8_file(src, staging, opts.skip_gates)
             cards[path] = facts

@@ -18,13 +18,13 @@ def heads_of(choice: str) -> list:
 
 
 def check_sizes(weights_or_run, sizes: Sequence[int]) -> None:
-    """Every size a multiple of the model's stride, checked before anything is exported."""
+    """Every size a multiple of the model's stride, checked before anything is exported (None: the trained size)."""
     from .checkpoint import load_detector, resolve_weights
 
     weights, _ = resolve_weights(weights_or_run)
     yolo, _ = load_detector(weights)
     stride = int(max(yolo.model.stride))
-    bad = [s for s in sizes if s % stride]
+    bad = [s for s in sizes if s is not None and s % stride]
     if bad:
         near = ", ".join(str(max(stride, s // stride * stride)) for s in bad)
         raise UserError(f"--imgsz {' '.join(map(str, bad))}: not a multiple of the model stride {stride}; "
@@ -47,7 +47,7 @@ def sweep(weights_or_run: Union[str, Path], sizes: Sequence[int], heads: Sequenc
         for head in heads:
             published = export(weights_or_run, opts.but(imgsz=size, raw=HEADS[head]))
             files += published
-            left_out += [(f"{size} px, {head}", why) for why in int8_failures(published)]
+            left_out += [(f"{size or 'trained'} px, {head}", why) for why in int8_failures(published)]
     return files, left_out
 
 

@@ -16,7 +16,11 @@ PACKAGES = ("leakyolo", "numpy", "onnxruntime", "opencv-python", "torch", "torch
 
 
 def sha256_file(path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes."""
+    """Hex sha256 of a file's bytes; of a folder (an OpenVINO or NCNN model): of its files' names and hashes."""
+    if Path(path).is_dir():
+        files = sorted(f for f in Path(path).rglob("*") if f.is_file())
+        listing = "".join(f"{f.relative_to(path).as_posix()} {sha256_file(f)}\n" for f in files)
+        return hashlib.sha256(listing.encode()).hexdigest()
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):

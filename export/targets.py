@@ -1,0 +1,113 @@
+"""Runtime targets made from the gated ONNX files: an OpenVINO IR (FP32 and INT8: OpenVINO reads the QDQ file as
+INT8) and an NCNN param + bin (FP32 weights, raw head), each in the folder layout Ultralytics writes
+(detect/runtimes.py), each with a model card and the same accuracy gate as INT8 (same evaluator, against the FP32
+ONNX reference)."""
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from leakyolo.base.errors import UserError
+from leakyolo.base.provenance import sha256_file
+from leakyolo.detect.model_file import is_end2end
+from leakyolo.detect.runtimes import FOLDERS, METADATA, import_runtime
+
+from .gates import GateError, accuracy_gate, onnx_map
+
+FORMATS = ("onnx", "openvino", "ncnn")
+SUFFIX = {runtime: ending for ending, runtime in FOLDERS.items()}
+
+
+def onnx_metadata(onnx_path: Path) -> dict:
+    """The ONNX file's metadata map (strings, as Ultralytics writes them)."""
+    import onnx
+
+    return {p.key: p.value for p in onnx.load(str(onnx_path), load_external_data=False).metadata_props}
+
+
+def openvino_files(onnx_path: Path, folder: Path) -> str:
+    """NAME.xml + .bin in folder, read from the ONNX file as it is (a QDQ file stays INT8); the tool, in words."""
+    ov = import_runtime("openvino")
+    ov.save_model(ov.Core().read_model(str(onnx_path)), str(folder / f"{onnx_path.stem}.xml"), compress_to_fp16=False)
+    return f"openvino {ov.get_version().split('-')[0]} read_model + save_model (FP32 weights kept)"
+
+
+def pnnx_command() -> str:
+    """The pnnx converter of this environment (the [ncnn-export] extra)."""
+    found = shutil.which("pnnx") or str(Path(sys.executable).with_name("pnnx"))
+    if not Path(found).is_file():
+        raise UserError("exporting to NCNN needs the pnnx converter: pip install 'leakyolo[ncnn-export]'")
+    return found
+
+
+def ncnn_files(onnx_path: Path, folder: Path) -> str:
+    """model.ncnn.param + .bin in folder, converted by pnnx; the tool, in words."""
+    size = ast.literal_eval(onnx_metadata(onnx_path)["imgsz"])  # the exporter always writes it
+    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+        shutil.copyfile(onnx_path, Path(tmp) / "model.onnx")
+        done = subprocess.run([pnnx_command(), "model.onnx", f"inputshape=[1,3,{size[0]},{size[-1]}]"], cwd=tmp,
+                              capture_output=True, text=True)
+        if done.returncode or not (Path(tmp) / "model.ncnn.param").is_file():
+            raise GateError(f"{onnx_path.name}: pnnx could not convert it to NCNN ({done.stderr.strip()[-160:]})")
+        for name in ("model.ncnn.param", "model.ncnn.bin"):
+            shutil.move(Path(tmp) / name, folder / name)
+    from importlib.metadata import version
+
+    return f"pnnx {version('pnnx')} (ONNX -> ncnn param/bin, FP32 weights)"
+
+
+CONVERTERS = {"openvino": openvino_files, "ncnn": ncnn_files}
+
+
+def why_not(runtime: str, facts: dict) -> str:
+    """Why an ONNX file has no file for this runtime ('' when it can have one)."""
+    if runtime != "ncnn":
+        return ""
+    if is_end2end(facts["output"]["shape"]):
+        return ("the NMS-free head's top-k selection does not convert to NCNN (pnnx leaves TopK / GatherElements / "
+                "Mod unsupported): export with --head raw")
+    if facts["precision"] != "fp32":
+        return "NCNN INT8 needs ncnn's calibration tools (ncnn2table, ncnn2int8), which its pip wheel lacks"
+    return ""
+
+
+def runtime_file(onnx_path: Path, facts: dict, runtime: str, gate) -> tuple:
+    """(folder, card) of one runtime's file made from an ONNX file; gate(folder) -> (accuracy, gates)."""
+    folder = onnx_path.with_name(f"{onnx_path.stem}{SUFFIX[runtime]}")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    tool = CONVERTERS[runtime](onnx_path, folder)
+    (folder / METADATA).write_text(json.dumps(onnx_metadata(onnx_path), indent=1))  # JSON is YAML: both read it
+    accuracy, gates = gate(folder)
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    return folder, {**facts, "file": folder.name, "sha256": sha256_file(folder), "size_bytes": size,
+                    "runtime": runtime, "conversion": {"tool": tool, "from": onnx_path.name,
+                                                       "from_sha256": facts["sha256"]},
+                    "accuracy": accuracy, "gates": gates}
+
+
+def runtime_cards(cards: dict, formats: tuple, reference, data, imgsz: int, max_drop: float, log) -> dict:
+    """{folder: card} for every runtime in formats, made from each ONNX file in cards; reference: the FP32 ONNX
+    accuracy (None: gates skipped). A file a runtime cannot take is named in its ONNX card, not fatal."""
+    def gate(folder: Path) -> tuple:
+        if reference is None:
+            return None, {"skipped": True}
+        log(f"accuracy: {folder.name} on the val split")
+        accuracy = onnx_map(folder, data, imgsz)
+        return accuracy, {"accuracy": accuracy_gate(reference, accuracy, max_drop, folder.name)}
+
+    made = {}
+    for runtime in (f for f in formats if f != "onnx"):
+        for path, facts in cards.items():
+            if why_not(runtime, facts):
+                facts.setdefault("runtimes_left_out", {})[runtime] = why_not(runtime, facts)
+                log(f"{path.name}: no {runtime} file: {why_not(runtime, facts)}")
+                continue
+            log(f"{path.name} -> {runtime}")
+            folder, card = runtime_file(path, facts, runtime, gate)
+            made[folder] = card
+    return made

@@ -1,0 +1,102 @@
+"""OpenVINO and NCNN files: exported from the tiny test model, gated, loaded by detect / bench / eval, giving the
+boxes ONNX Runtime gives; a runtime that is not installed is one line naming the extra."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from leakyolo.cli import main
+from leakyolo.detect.runtimes import open_model, runtime_of
+
+from test_detect import cli, val_images
+
+pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
+pytest.importorskip("ncnn", reason="the [ncnn] extra is not installed")
+IMGSZ = 96
+
+
+@pytest.fixture(scope="module")
+def runtime_files(trained_run, tmp_path_factory):
+    """Raw-head FP32 + INT8 ONNX with their OpenVINO and NCNN files, gated against the FP32 reference."""
+    from leakyolo.export.exporter import export
+
+    out = tmp_path_factory.mktemp("runtimes")
+    files = export(trained_run, imgsz=IMGSZ, raw=True, int8=True, calib_images=64, out=out,
+                   formats=("onnx", "openvino", "ncnn"))
+    return {p.name: p for p in files}
+
+
+def boxes(model, images, tmp_path) -> list:
+    """detect --json on the images with model: per image, [(class, box)]."""
+    out = tmp_path / f"{model.name}.jsonl"
+    assert cli(["--source", str(images), "--model", str(model), "--json", str(out), "--threads", "1"])[0] == 0
+    return [[(d["class_id"], d["box"]) for d in json.loads(line)["detections"]] for line in out.read_text().splitlines()]
+
+
+def iou(a, b) -> float:
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(w, 0) * max(h, 0)
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def matched(ref: list, got: list, min_iou: float) -> float:
+    """Share of ref's detections that got has too (same class, IoU above min_iou)."""
+    pairs = [any(c == k and iou(b, e) > min_iou for k, e in g) for r, g in zip(ref, got) for c, b in r]
+    return sum(pairs) / max(len(pairs), 1)
+
+
+def test_export_writes_each_runtime_with_gated_cards(runtime_files):
+    names = set(runtime_files)
+    assert {"leakyolo-n-96-raw-fp32_openvino_model", "leakyolo-n-96-raw-int8_openvino_model",
+            "leakyolo-n-96-raw-fp32_ncnn_model"} <= names
+    assert "leakyolo-n-96-raw-int8_ncnn_model" not in names  # no INT8 calibration tools in the ncnn wheel
+    for name in ("leakyolo-n-96-raw-int8_openvino_model", "leakyolo-n-96-raw-fp32_ncnn_model"):
+        card = json.loads(runtime_files[name].with_suffix(".json").read_text())
+        assert card["gates"]["accuracy"]["drop_points"] <= card["gates"]["accuracy"]["max_drop_points"]
+        assert card["runtime"] == runtime_of(runtime_files[name]) and card["conversion"]["from"].endswith(".onnx")
+    int8 = json.loads(runtime_files["leakyolo-n-96-raw-int8.onnx"].with_suffix(".json").read_text())
+    assert "calibration tools" in int8["runtimes_left_out"]["ncnn"]
+
+
+def test_each_runtime_finds_the_boxes_onnx_runtime_finds(runtime_files, learn_yaml, tmp_path):
+    images = val_images(learn_yaml)[0].parent
+    for precision, folders in (("fp32", ("openvino", "ncnn")), ("int8", ("openvino",))):
+        ref = boxes(runtime_files[f"leakyolo-n-96-raw-{precision}.onnx"], images, tmp_path)
+        assert sum(map(len, ref)) > 5
+        for runtime in folders:
+            got = boxes(runtime_files[f"leakyolo-n-96-raw-{precision}_{runtime}_model"], images, tmp_path)
+            assert matched(ref, got, 0.9) >= 0.95, (precision, runtime)
+    xml = next(runtime_files["leakyolo-n-96-raw-fp32_openvino_model"].glob("*.xml"))
+    assert open_model(xml).path == xml.parent  # a file inside names its folder
+
+
+def test_bench_and_eval_take_runtime_folders(runtime_files, learn_yaml, tmp_path):
+    folders = [runtime_files[f"leakyolo-n-96-raw-fp32{s}"] for s in (".onnx", "_openvino_model", "_ncnn_model")]
+    assert main(["bench", *map(str, folders), "--runs", "3", "--warmup", "1", "--out", str(tmp_path / "b.json")]) == 0
+    rows = json.loads((tmp_path / "b.json").read_text())["models"]
+    assert [r["runtime"] for r in rows] == ["onnxruntime", "openvino", "ncnn"]
+    assert all(r["results"]["1"]["model_only"]["p50"] > 0 for r in rows)
+    assert main(["eval", *map(str, folders), "--data", str(learn_yaml), "--out", str(tmp_path / "e.json")]) == 0
+    maps = [r["mAP50-95"] for r in json.loads((tmp_path / "e.json").read_text())["models"]]
+    assert max(maps) - min(maps) < 0.01 and min(maps) > 0.05
+
+
+def test_nms_free_head_has_no_ncnn_file_and_says_why(trained_run, tmp_path, capsys):
+    from leakyolo.export.exporter import export
+
+    files = export(trained_run, imgsz=64, out=tmp_path, skip_gates=True, formats=("onnx", "ncnn"))
+    assert [f.name for f in files] == ["leakyolo-n-64-fp32.onnx"]
+    assert "top-k selection does not convert to NCNN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("runtime", ["openvino", "ncnn"])
+def test_missing_runtime_is_one_line_naming_the_extra(runtime_files, runtime, tmp_path):
+    folder = runtime_files[f"leakyolo-n-96-raw-fp32_{runtime}_model"]
+    code = (f"import sys; sys.modules['{runtime}'] = None; from leakyolo.detect.cli import main; "
+            f"sys.exit(main(['--source', '{folder}/metadata.yaml', '--model', '{folder}']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-1500:]
+    assert done.stderr.strip().splitlines()[-1] == (f"error: {runtime} models need the {runtime} runtime: "
+                                                    f"pip install 'leakyolo[{runtime}]'")
