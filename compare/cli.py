@@ -17,7 +17,8 @@ def register(sub) -> None:
     b.add_argument("--no-peak", action="store_true", help="skip measuring the int8 / fp32 GEMM peaks")
     b.add_argument("--out", type=output_file, default="results/bench.json", help="result JSON")
     b.set_defaults(func=run_bench)
-    e = sub.add_parser("eval", help="mAP of exported models (ONNX, OpenVINO, NCNN) on a dataset's val split (one evaluator for all)")
+    e = sub.add_parser("eval", help="mAP of exported models (ONNX, OpenVINO, NCNN) on a dataset's val split "
+                                    "(one evaluator for all)")
     e.add_argument("models", nargs="+", type=Path)
     e.add_argument("--data", required=True, help="dataset name or data YAML")
     e.add_argument("--imgsz", type=positive_int, help="default: from each model's metadata")

@@ -20,6 +20,7 @@ from .frontier import collect_series, frontier_table, left_out, raw_accuracy, ve
 from .limits import limits
 from .plots import plots
 from .results import averages, best_rates, collect, load_results, model_names, row_label
+from .runtimes import runtime_table, runtime_verdicts
 from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
 from .targets import check as check_targets
 
@@ -52,6 +53,12 @@ FRONTIER_TEXT = ("Every exported input size and head of each trained model, as e
                  "or trails (by how much, over which latencies, and against whose best), crosses (where ours leads), "
                  "faster or slower at every point. Interpolation across sizes further apart than the sweep's step is "
                  "named.")
+RUNTIMES_TEXT = ("The same trained models on each runtime, like for like: the raw head (+ NMS) at the size each was "
+                 "trained at, the one point every runtime takes (NCNN has no NMS-free head). OpenVINO files are read "
+                 "from our ONNX files (its INT8 from our QDQ file), NCNN files converted by pnnx from the FP32 ONNX "
+                 "file (NCNN has no INT8 tools in its wheel); each passed the accuracy gate against the FP32 ONNX "
+                 "file. Cells: mAP50-95 (mean over seeds), then end-to-end p50 per machine and thread count "
+                 "(docs/runtimes.md).")
 PLATEAU_TEXT = PLATEAU_RULE + " Learning curves: the learning_curves figures (triangles mark plateau epochs)."
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}table+table{margin-top:14px}th{background:#eee}"
@@ -118,6 +125,10 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
     for dataset in sorted({k.dataset for k in rows}):
         page.section(f"Dataset: {dataset}", [table(rows, columns, dataset),
                                              detail_table(rows, columns, peaks, dataset)])
+    matrix = [(h, b) for h, b in (runtime_table(results, d, columns) for d in sorted({k.dataset for k in rows})) if b]
+    if matrix:
+        judged = runtime_verdicts(series, columns)
+        page.section("Runtimes", matrix + ([judged] if judged[1] else []), intro=RUNTIMES_TEXT)
     add_frontier(page, results, columns, series, verdict)
     if results.arms:
         page.section("Emulated ARM (qemu user mode)", [arm_table(results.arms, model_names(results))], ARM_TEXT)

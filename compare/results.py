@@ -22,8 +22,9 @@ from .evaluate import SCHEMA as EVAL_SCHEMA
 NUM, TEXT, OPT_NUM, OPT_TEXT = (int, float), (str,), (int, float, type(None)), (str, type(None))
 CARD = {"?model": OPT_TEXT, "?precision": OPT_TEXT, "?dataset": OPT_TEXT, "?head": OPT_TEXT, "?activation": OPT_TEXT,
         "?quantization": OPT_TEXT, "?seed": OPT_NUM, "?epochs": OPT_NUM, "?train_imgsz": OPT_NUM, "?params": OPT_NUM,
-        "?gflops@640": OPT_NUM, "?size_bytes": OPT_NUM, "?train_seconds": OPT_NUM, "?teacher_seconds": OPT_NUM}
-ROW = {"file": TEXT, "sha256": TEXT, "card": CARD}
+        "?gflops@640": OPT_NUM, "?size_bytes": OPT_NUM, "?train_seconds": OPT_NUM, "?teacher_seconds": OPT_NUM,
+        "?runtime": OPT_TEXT}
+ROW = {"file": TEXT, "sha256": TEXT, "card": CARD, "?runtime": OPT_TEXT}
 TIMES = {"p50": NUM, "p90": NUM}
 SHAPES = {  # what each record kind must hold, down to the fields the report reads ("?": may be absent)
     BENCH_SCHEMA: {"machine": {"label": TEXT, "?isa": [TEXT]}, "models": [{**ROW, "?imgsz": [NUM], "results": {
@@ -36,7 +37,8 @@ SHAPES = {  # what each record kind must hold, down to the fields the report rea
 
 
 class RowKey(NamedTuple):
-    """What a row is: dataset, model, precision, INT8 variant ('' ours, 'ultralytics' its quantize=8)."""
+    """What a row is: dataset, model, precision, variant ('' our ONNX Runtime file, 'ultralytics' its quantize=8
+    INT8, or the runtime of a file made from ours: 'openvino', 'ncnn')."""
 
     dataset: str
     model: str
@@ -149,9 +151,15 @@ def check_common_models(benches: list) -> None:
         raise UserError(f"the machines in {names} benchmarked no common model file (sha256); nothing to compare")
 
 
+RUNTIME_NAMES = {"onnxruntime": "ONNX Runtime", "openvino": "OpenVINO", "ncnn": "NCNN"}
+
+
 def variant(card: dict) -> str:
-    """How an INT8 file was made, when it matters (ours vs Ultralytics' quantize=8)."""
-    return "ultralytics" if "ultralytics" in (card.get("quantization") or "") else ""
+    """How a file differs from our ONNX Runtime file of its model and precision: Ultralytics' quantize=8 INT8
+    ('ultralytics'), or the runtime it runs on ('openvino', 'ncnn'); '' for ours on ONNX Runtime."""
+    if "ultralytics" in (card.get("quantization") or ""):
+        return "ultralytics"
+    return "" if (card.get("runtime") or "onnxruntime") == "onnxruntime" else card["runtime"]
 
 
 def display_model(card: dict, fallback: str) -> str:
@@ -168,13 +176,17 @@ def row_key(card: dict, fallback: str) -> RowKey:
 
 
 def row_label(key) -> str:
-    """A row's (or series') model and precision in words; Ultralytics' own quantize=8 INT8 said so."""
-    return f"{key.model} {key.precision}{' (Ultralytics INT8)' if key.variant else ''}"
+    """A row's (or series') model and precision in words; Ultralytics' own quantize=8 INT8 and other runtimes
+    said so."""
+    how = "Ultralytics INT8" if key.variant == "ultralytics" else RUNTIME_NAMES.get(key.variant, key.variant)
+    return f"{key.model} {key.precision}{f' ({how})' if how else ''}"
 
 
 def card_of(m: dict, record: dict) -> dict:
-    """A result row's card, its dataset filled in from an eval record's data when the card has none."""
-    return {**m["card"], "dataset": m["card"].get("dataset") or record.get("data", {}).get("name")}
+    """A result row's card, its dataset filled in from an eval record's data and its runtime from the row when
+    the card has none."""
+    return {**m["card"], "dataset": m["card"].get("dataset") or record.get("data", {}).get("name"),
+            "runtime": m["card"].get("runtime") or m.get("runtime")}
 
 
 def point(m: dict) -> tuple:
@@ -216,11 +228,12 @@ def add_bench(rows: dict, columns: list, f: Path, record: dict, main: dict) -> N
     columns appended."""
     machine = record["machine"]["label"]
     for m in record["models"]:
-        key = row_key(m["card"], m["file"])
+        card = card_of(m, record)
+        key = row_key(card, m["file"])
         if point(m) != main[key]:
             continue
         row = rows.setdefault(key, Row())
-        row.card = row.card or m["card"]
+        row.card = row.card or card
         if m["card"].get("gflops@640") and m.get("imgsz"):  # FLOPs scale with the pixel count
             row.giga_ops = m["card"]["gflops@640"] * m["imgsz"][0] * m["imgsz"][1] / 640**2
         row.size_mb = (m["card"].get("size_bytes") or 0) / 2**20 or row.size_mb
@@ -280,5 +293,5 @@ def averages(rows: dict) -> dict:
 def model_names(results: Results) -> dict:
     """sha256 -> the model's display name (Ultralytics' quantize=8 INT8 marked)."""
     return {m["sha256"]: display_model(m["card"], m["file"]) + (" (Ultralytics quantize=8)"
-                                                                  if variant(m["card"]) else "")
+                                                                  if variant(card_of(m, r)) == "ultralytics" else "")
             for _, r in results.benches + results.evals for m in r["models"]}

@@ -32,7 +32,12 @@ def int8_share(row, precision: str, p50, peak) -> str:
 
 
 def precision_label(key: RowKey) -> str:
-    return key.precision + (" (Ultralytics quantize=8)" if key.variant else "")
+    return key.precision + (" (Ultralytics quantize=8)" if key.variant == "ultralytics" else "")
+
+
+def onnx_runtime_rows(rows: dict, dataset: str) -> list:
+    """The keys the main tables show: our ONNX Runtime files and Ultralytics' INT8 (other runtimes: runtime_table)."""
+    return sorted(k for k in rows if k.dataset == dataset and k.variant in ("", "ultralytics"))
 
 
 SEED_SPREAD = 0.02  # a mean whose seeds lie further apart than this (2 points) is shown with every seed's value
@@ -79,7 +84,7 @@ def table(rows: dict, columns: list, dataset: str) -> tuple:
     for machine, threads in columns:
         header += [f"p50 ms [{machine}, {threads} thr]", f"vs YOLO26n FP32 [{machine}, {threads} thr]"]
     body = []
-    for key in sorted(k for k in rows if k.dataset == dataset):
+    for key in onnx_runtime_rows(rows, dataset):
         row = rows[key]
         cells = [key.model, precision_label(key), with_seeds(row.map), fmt(*mean_spread(row.map50))]
         for col in columns:
@@ -95,7 +100,7 @@ def detail_table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
     for machine, threads in columns:
         header += [f"p90 ms [{machine}, {threads} thr]", f"int8 GOPS (% of GEMM peak) [{machine}, {threads} thr]"]
     body = []
-    for key in sorted(k for k in rows if k.dataset == dataset):
+    for key in onnx_runtime_rows(rows, dataset):
         row, card = rows[key], rows[key].card
         cells = [key.model, precision_label(key), card.get("activation") or "—",
                  fmt(card.get("params"), digits=2, scale=1e-6) if card.get("params") else "—",

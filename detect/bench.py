@@ -43,7 +43,8 @@ def card_summary(card: dict) -> dict:
             "head": "raw" if "raw" in card.get("output", {}).get("format", "") else "nms-free",
             "train_imgsz": run.get("imgsz"), "train_seconds": run.get("wall_seconds"),
             "teacher": teacher.get("model"), "teacher_seconds": teacher.get("wall_seconds"),
-            "converted_from": converted.get("model"), "int8_failure": card.get("int8_failure")}
+            "converted_from": converted.get("model"), "int8_failure": card.get("int8_failure"),
+            "runtime": card.get("runtime") or "onnxruntime"}
 
 
 def sample_frame(image, size) -> np.ndarray:

@@ -20,8 +20,9 @@ def json_target(text: str):
 
 def build_parser() -> argparse.ArgumentParser:
     """Options of `detect`."""
-    p = argparse.ArgumentParser(prog="detect", description="Run a LeakYOLO / YOLO detector: an .onnx file (ONNX Runtime), a NAME_openvino_model "
-                                            "or NAME_ncnn_model folder (OpenVINO, NCNN extras)",
+    about = ("Run a LeakYOLO / YOLO detector: an .onnx file (ONNX Runtime), a NAME_openvino_model or NAME_ncnn_model "
+             "folder (OpenVINO, NCNN extras)")
+    p = argparse.ArgumentParser(prog="detect", description=about,
                                 formatter_class=HelpFormatter)
     p.add_argument("--source", required=True,
                    help="camera, camera:N, N (USB / V4L2), picam, picam:N (Raspberry Pi CSI camera via picamera2), "

@@ -98,12 +98,18 @@ class OpenVinoModel(FolderModel):
             core = ov.Core()
             self.compiled = core.compile_model(core.read_model(str(self.file)), "CPU", config)
         except RuntimeError as e:
-            raise UserError(f"{self.file}: not a loadable OpenVINO model ({str(e).strip()[:160]}); re-export it") from None
+            reason = str(e).strip()[:160]
+            raise UserError(f"{self.file}: not a loadable OpenVINO model ({reason}); re-export it") from None
         self.request = self.compiled.create_infer_request()
-        kind = lambda port: "tensor(float)" if port.get_element_type() == ov.Type.f32 else str(port.get_element_type())  # noqa: E731
-        ports = lambda ps: [Port(p.get_any_name(), [d.get_length() if d.is_static else "?" for d in p.get_partial_shape()],  # noqa: E731
-                                 kind(p)) for p in ps]
-        self.inputs, self.outputs = ports(self.compiled.inputs), ports(self.compiled.outputs)
+        self.inputs = [self.port(p, ov) for p in self.compiled.inputs]
+        self.outputs = [self.port(p, ov) for p in self.compiled.outputs]
+
+    @staticmethod
+    def port(p, ov) -> Port:
+        """An OpenVINO port as a Port: name, shape ('?' for a dynamic axis), 'tensor(float)' for f32."""
+        shape = [d.get_length() if d.is_static else "?" for d in p.get_partial_shape()]
+        kind = p.get_element_type()
+        return Port(p.get_any_name(), shape, "tensor(float)" if kind == ov.Type.f32 else str(kind))
 
     def run(self, x: np.ndarray) -> list:
         """Run the model on one input tensor."""

@@ -26,7 +26,8 @@ def register(sub) -> None:
                        description="Export a trained detector to ONNX (FP32, optionally INT8), gated, with model "
                                    "cards. Loading a .pt checkpoint runs its pickled code, as torch and Ultralytics "
                                    "do: export only checkpoints you trust. detect, bench and eval read the exported files only.")
-    p.add_argument("weights", help="a training run folder or a .pt checkpoint (one you trust: loading runs its pickle)")
+    p.add_argument("weights", help="a training run folder or a .pt checkpoint (one you trust: loading runs its pickle); "
+                                   "or an exported .onnx file, to make only its --format files from it")
     p.add_argument("--imgsz", type=positive_int_list, nargs="+",
                    help="input size, or several (192 256 320 or 192,256,320: a speed-accuracy sweep, one file set per "
                         "size; an INT8 gate that fails at one size is reported, not fatal). Default: the size the "
@@ -62,6 +63,13 @@ def run(args) -> None:
     from .options import ExportOptions
     from .sweep import sweep
 
+    if str(args.weights).endswith(".onnx"):  # an exported file: make the other runtimes' files from it
+        from .targets import convert
+
+        for path in convert([args.weights], tuple(flat(args.format or [])), args.max_drop, not args.skip_gates,
+                            log=lambda message: print(f"export: {message}", file=sys.stderr)):
+            print(path)
+        return
     sizes, heads = flat(args.imgsz) or [None], heads_of(args.head)
     opts = ExportOptions(int8=args.int8, calib_data=args.calib_data, calib_images=args.calib_images,
                          calib_method=args.calib_method, types=args.types, out=args.out, max_drop=args.max_drop,

@@ -63,6 +63,16 @@ def ncnn_files(onnx_path: Path, folder: Path) -> str:
 CONVERTERS = {"openvino": openvino_files, "ncnn": ncnn_files}
 
 
+def available(runtime: str) -> bool:
+    """Whether this environment can make and run a runtime's files (its extra is installed)."""
+    import importlib.util
+
+    if runtime == "ncnn":
+        return importlib.util.find_spec("ncnn") is not None and Path(shutil.which("pnnx") or
+                                                                     Path(sys.executable).with_name("pnnx")).is_file()
+    return runtime == "onnx" or importlib.util.find_spec(runtime) is not None
+
+
 def why_not(runtime: str, facts: dict) -> str:
     """Why an ONNX file has no file for this runtime ('' when it can have one)."""
     if runtime != "ncnn":
@@ -111,3 +121,28 @@ def runtime_cards(cards: dict, formats: tuple, reference, data, imgsz: int, max_
             folder, card = runtime_file(path, facts, runtime, gate)
             made[folder] = card
     return made
+
+
+def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool = True, log=print) -> list:
+    """OpenVINO / NCNN files made from published ONNX files (each with its model card), published beside them;
+    gated against the FP32 ONNX file's accuracy in its card, on the data that card names (no gate without one,
+    or with gates=False). The published folders."""
+    from leakyolo.detect.model_file import read_card
+
+    from .exporter import publish
+    from .staging import staging
+
+    published = []
+    for onnx_path in map(Path, onnx_files):
+        facts = read_card(onnx_path)
+        if not facts:
+            raise UserError(f"{onnx_path}: no model card beside it; export it with `leakyolo export` first")
+        fp32 = read_card(onnx_path.with_name(onnx_path.name.replace("-int8.onnx", "-fp32.onnx"))) or facts
+        reference = fp32.get("accuracy") if gates else None
+        data = (reference or {}).get("data")
+        with staging(onnx_path.parent) as folder:
+            shutil.copyfile(onnx_path, folder / onnx_path.name)
+            made = runtime_cards({folder / onnx_path.name: facts}, formats, reference if data else None, data,
+                                 ast.literal_eval(facts["imgsz"])[0], max_drop, log)
+            published += publish(made, onnx_path.parent)
+    return published

@@ -63,13 +63,15 @@ def test_gemm_models_are_what_their_builder_makes(precision, op, types):
 
 def test_bench_interleaves_models(exported, monkeypatch):
     calls = []
-    real = bench_mod.Detector.run
+    from leakyolo.detect.session import OnnxModel
+
+    real = OnnxModel.run
 
     def spy(self, x):
         calls.append(self.path.name)
         return real(self, x)
 
-    monkeypatch.setattr(bench_mod.Detector, "run", spy)
+    monkeypatch.setattr(OnnxModel, "run", spy)  # the runtime a Detector runs its ONNX file on
     bench_mod.bench([exported["fp32"], exported["int8"]], warmup=1, runs=3, progress=False)
     a, b = exported["fp32"].name, exported["int8"].name
     model_only = calls[::2]  # each iteration: run() for model-only, then __call__ (which also calls run)
@@ -280,3 +282,29 @@ def test_deep_nesting_and_wrong_accuracy_types(pipeline_out, tmp_path):
     bad.write_text(json.dumps(record))
     with pytest.raises(UserError, match=r"record.models\[0\].mAP50-95 must be int/float"):
         report([bad], tmp_path / "r")
+
+
+def test_runtime_matrix_is_like_for_like():
+    from leakyolo.compare.results import Results
+    from leakyolo.compare.runtimes import runtime_table
+
+    def row(name, precision, runtime, head="raw", imgsz=160, quantization=None, seed=0):
+        card = {"model": name, "precision": precision, "dataset": "digits", "head": head, "train_imgsz": 160,
+                "seed": seed, "quantization": quantization}
+        return {"file": f"{name}-{precision}-{runtime}-{head}-{imgsz}-{seed}", "sha256": "0" * 64, "card": card,
+                "runtime": runtime, "imgsz": [imgsz, imgsz],
+                "results": {"1": {"model_only": {"p50": 1.0, "p90": 1.1}, "end_to_end": {"p50": 2.0 + seed}}}}
+
+    machine = {"label": "x86"}
+    onnx_only = [row("leakyolo-n", "int8", "onnxruntime")]
+    assert runtime_table(Results([(None, {"machine": machine, "models": onnx_only})], [], []), "digits",
+                         [("x86", "1")]) == ([], [])  # nothing to compare: no matrix
+    rows = onnx_only + [row("leakyolo-n", "int8", "onnxruntime", seed=1), row("leakyolo-n", "int8", "openvino"),
+                        row("leakyolo-n", "int8", "openvino", head="nms-free"),  # not the matrix's point
+                        row("leakyolo-n", "fp32", "ncnn", imgsz=128),  # a sweep size, not the training size
+                        row("yolo26n", "int8", "onnxruntime", quantization="ultralytics export(quantize=8)")]
+    header, body = runtime_table(Results([(None, {"machine": machine, "models": rows})], [], []), "digits",
+                                 [("x86", "1")])
+    assert header == ["model", "precision", "ONNX Runtime: mAP50-95 · p50 ms (1 thr)",
+                      "OpenVINO: mAP50-95 · p50 ms (1 thr)"]
+    assert body == [["leakyolo-n", "int8", "— · 2.50 ms", "— · 2.00 ms"]]  # seeds averaged; no NCNN, no Ultralytics

@@ -175,3 +175,24 @@ def test_a_family_front_joins_the_sizes_it_was_trained_at():
     rows = verdicts(found, ["d"], [col])[1]  # yolo26n@256 is no subject of its own: one of yolo26n's points
     assert {r[0] for r in rows} == {"leakyolo-n INT8 vs yolo26n FP32"} and len(rows) == 2  # NMS-free, best of both
     assert "faster at every point" in rows[0][4]  # not "dominates": 0.25 < 0.30 at 256
+
+
+def test_best_runtime_verdict_counts_their_other_runtimes():
+    from leakyolo.compare.runtimes import runtime_verdicts
+
+    col = ("machine", "1")
+
+    def series(*pts):
+        return {size: Point(lat={col: {0: ms}}, map={0: acc}) for ms, acc, size in pts}
+
+    found = {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160): series((2.0, 0.50, 128), (3.0, 0.60, 160)),
+             SeriesKey("d", "yolo26n", "int8", "", "raw", 160): series((3.0, 0.55, 128), (4.0, 0.58, 160))}
+    assert runtime_verdicts(found, [col])[1] == []  # no file on another runtime: no such verdict
+    found[SeriesKey("d", "leakyolo-n", "int8", "openvino", "raw", 160)] = series((2.5, 0.60, 160))
+    rows = runtime_verdicts(found, [col])[1]
+    assert rows[0][0] == "leakyolo-n vs yolo26n, each on its best runtime and precision"
+    assert "dominates" in rows[0][3] and rows[0][3].startswith("unconfirmed (one seed)")
+    # their NCNN FP32 file is faster and more accurate than our best: ours must no longer dominate
+    found[SeriesKey("d", "yolo26n", "fp32", "ncnn", "raw", 160)] = series((2.2, 0.65, 160))
+    text = runtime_verdicts(found, [col])[1][0][3]
+    assert "dominates" not in text.replace("is dominated", "") and "is dominated" in text

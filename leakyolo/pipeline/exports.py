@@ -53,3 +53,19 @@ def sweep_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path, whole: boo
         files += p.st.run(f"sweep-{run_name(ds, model, seed)}-{size}-{head}", stage_inputs, lambda r: r,
                           lambda point=point: [str(f) for f in export(run_dir, point)])
     return files
+
+
+def runtimes_one(p: Plan, ds: str, model: str, seed: int, files: list) -> list:
+    """The runtime stage of one trained model: OpenVINO / NCNN files made from its raw-head FP32 and INT8 files at
+    the training size (the runtime matrix's point), gated; runtimes whose extra is missing are said and skipped."""
+    from leakyolo.export.targets import available, convert
+
+    wanted = p.cfg.get("runtimes", ())
+    formats = tuple(r for r in wanted if available(r))
+    prefix = f"{model}-s{seed}-{row_imgsz(p.cfg, model)}-raw-"
+    sources = sorted(f for f in files if Path(f).name.startswith(prefix) and f.endswith(("-fp32.onnx", "-int8.onnx")))
+    if not formats or not sources:
+        return []
+    inputs = {"files": {Path(f).name: sha256_file(f) for f in sources}, "formats": formats}
+    return p.st.run(f"runtimes-{run_name(ds, model, seed)}", inputs, lambda r: r,
+                    lambda: [str(f) for f in convert(sources, formats, log=p.st.say)])

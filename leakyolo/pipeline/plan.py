@@ -57,6 +57,17 @@ def settle(profile: str, data, models, imgsz, seeds, epochs, jobs: int) -> tuple
     return cfg, models
 
 
+def runtimes_line(wanted) -> str:
+    """Which runtimes the run makes files for (raw head, training size), and which it skips for a missing extra."""
+    from leakyolo.export.targets import available
+
+    made = [r for r in wanted if available(r)]
+    missing = [r for r in wanted if r not in made]
+    text = f"ONNX Runtime{''.join(f', {r}' for r in made)} (raw head at the training size, gated)"
+    return text + (f"; skipped, extra not installed: {', '.join(missing)} (pip install 'leakyolo[openvino,ncnn-export]')"
+                   if missing else "")
+
+
 def announce(p: Plan, profile: str, jobs: int) -> None:
     """The plan and its estimate, before anything runs."""
     print(f"LeakYOLO pipeline, profile '{profile}' -> {p.out}", file=sys.stderr)
@@ -66,6 +77,7 @@ def announce(p: Plan, profile: str, jobs: int) -> None:
           f"bench {p.cfg['bench']['threads']} threads; emulated ARM check (first dataset and seed); report; demo video\n"
           f"  speed-accuracy sweep: sizes {', '.join(map(str, sweep_sizes(p.cfg)))} x NMS-free and raw heads, FP32 + "
           f"INT8, first {p.cfg['sweep']['seeds']} seed(s)\n"
+          f"  runtimes: {runtimes_line(p.cfg.get('runtimes', ()))}\n"
           f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU"
           f"{f' in one job; --jobs {jobs}: {jobs} trainings at a time' if jobs > 1 else ''}", file=sys.stderr)
 

@@ -22,11 +22,13 @@ RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE, "dis": 1.5},
 # `steps` sizes below it, `step` px apart, both heads, on the first `seeds` seeds (one gated FP32 + INT8 export
 # per point). converged: 2400 train images at 160 px, 60 epochs (9000 SGD steps); ~3.5 h of training with
 # --jobs 2 here (YOLO26n ~50 s, LeakYOLO-n ~35 s per epoch on one core).
+RUNTIMES = ["openvino", "ncnn"]  # files made from the raw-head ONNX files at the training size (docs/runtimes.md)
 PROFILES = {
     "quick": {"data": ["digits"], "models": MODELS, "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30},
               "seeds": [0], "sweep": {"step": 32, "steps": 1, "seeds": 1},
               "train": {"batch": 8, "nbs": 8, "mosaic": 0.0, "close_mosaic": 0, "warmup_epochs": 1},
               "bench": {"threads": [1, 2], "warmup": 10, "runs": 100}, "calib_images": CALIB_IMAGES,
+              "runtimes": RUNTIMES,
               "note": "quick budget: illustrative, not a comparison (one seed, a few minutes of CPU training "
                       "per model, far from convergence)"},
     "full": {"data": ["trees", "digits"], "models": [PRODUCT, BASELINE, DISTILLED, CONVERTED, SMALL_BASELINE],
@@ -34,12 +36,14 @@ PROFILES = {
              "epochs": {"trees": 30, "digits": 30, "shapes": 100},
              "seeds": [0, 1], "sweep": {"step": 64, "steps": 2, "seeds": 1}, "train": {"batch": 16, "nbs": 16},
              "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
+             "runtimes": RUNTIMES,
              "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
                      "and evaluator for every model; mean ± std over seeds"},
     "converged": {"data": ["digits"], "data_params": {"digits": {"n_images": 3000}},
                   "models": [PRODUCT, "yolo26n-leaky", BASELINE], "imgsz": 160, "epochs": {"digits": 60},
                   "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
                   "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
+                  "runtimes": RUNTIMES,
                   "note": "converged budget (digits, 2400 train images at 160 px, 60 epochs, 3 seeds): same data, "
                           "epochs, optimizer and evaluator for every model; mean ± std over seeds"},
 }

@@ -7,7 +7,7 @@ from leakyolo.base.defaults import RUN_FOLDER
 
 from .demo import finish
 from .estimate import disk_need_gb
-from .exports import export_one, sweep_one
+from .exports import export_one, runtimes_one, sweep_one
 from .jobs import core_groups
 from .measure import measure
 from .plan import Plan, announce, build_data, settle
@@ -60,4 +60,6 @@ def dataset_stages(p: Plan, ds: str) -> list:
     for model, seed in trainings:
         files += sweep_one(p, ds, model, seed, p.out / "train" / run_name(ds, model, seed),
                            whole=seed in cfg["seeds"][:cfg["sweep"]["seeds"]])
+    for model, seed in trainings:
+        files += runtimes_one(p, ds, model, seed, files)
     return measure(p, ds, files, first_seed_files)

@@ -1,0 +1,89 @@
+"""The runtime matrix: each model x precision (rows) on each runtime (columns), with mAP50-95 and p50 per
+(machine, threads), like for like: the raw head at the size the model was trained at, the one point every
+runtime has (NCNN takes no NMS-free head)."""
+
+from leakyolo.base.defaults import BASELINE
+
+from .frontier import family, family_front, margin, pareto, size_step, verdict
+from .results import RUNTIME_NAMES, card_of, display_model, mean_spread
+
+MATRIX_HEAD = "raw"
+
+
+def at_matrix_point(m: dict) -> bool:
+    """Whether a result row is a file at the matrix's point: raw head, training size."""
+    card, size = m["card"], m.get("imgsz")
+    size = size[0] if isinstance(size, list) else size
+    return card.get("head") == MATRIX_HEAD and bool(size) and size == card.get("train_imgsz")
+
+
+def cells(results, dataset: str) -> dict:
+    """{(model, precision, runtime): {"map": [per seed], (machine, threads): [p50 per seed]}} of one dataset."""
+    out = {}
+    for _, record in results.evals + results.benches:
+        for m in (m for m in record["models"] if at_matrix_point(m)):
+            card = card_of(m, record)
+            if card.get("dataset") != dataset or "ultralytics" in (card.get("quantization") or ""):
+                continue
+            key = (display_model(card, m["file"]), card.get("precision") or "?", card.get("runtime") or "onnxruntime")
+            cell = out.setdefault(key, {})
+            if "mAP50-95" in m:
+                cell.setdefault("map", []).append(m["mAP50-95"])
+            for threads, res in m.get("results", {}).items():
+                cell.setdefault((record["machine"]["label"], threads), []).append(res["end_to_end"]["p50"])
+    return out
+
+
+def cell_text(cell: dict, columns: list) -> str:
+    """'0.612 · 3.1 / 1.9 ms' (mAP50-95, then end-to-end p50 per column); '—' for a file not made."""
+    if not cell:
+        return "—"
+    acc = mean_spread(cell.get("map", []))[0]
+    times = [mean_spread(cell.get(col, []))[0] for col in columns]
+    ms = " / ".join(f"{t:.2f}" if t else "—" for t in times)
+    return (f"{acc:.3f}" if acc is not None else "—") + f" · {ms} ms"
+
+
+def runtime_table(results, dataset: str, columns: list) -> tuple:
+    """(header, body) of one dataset's matrix; empty body when no file ran on a runtime other than ONNX Runtime."""
+    found = cells(results, dataset)
+    runtimes = [r for r in RUNTIME_NAMES if any(k[2] == r for k in found)]
+    if runtimes == ["onnxruntime"] or not runtimes:
+        return [], []
+    threads = ", ".join(f"{t} thr" for _, t in columns)
+    header = ["model", "precision"] + [f"{RUNTIME_NAMES[r]}: mAP50-95 · p50 ms ({threads})" for r in runtimes]
+    rows = sorted({k[:2] for k in found})
+    return header, [[model, precision, *(cell_text(found.get((model, precision, r), {}), columns) for r in runtimes)]
+                    for model, precision in rows]
+
+
+OURS_RUNTIMES, THEIRS_RUNTIMES = ("", "openvino", "ncnn"), ("", "ultralytics", "openvino", "ncnn")
+
+
+def best_front(series: dict, dataset: str, model: str, col: tuple, variants: tuple) -> list:
+    """A model's Pareto front over both precisions and every runtime in variants, raw head (+ NMS): what a user
+    who may pick any runtime and precision gets."""
+    return pareto([p for precision in ("fp32", "int8") for v in variants
+                   for p in family_front(series, dataset, model, precision, col, v, heads=(MATRIX_HEAD,))])
+
+
+def runtime_verdicts(series: dict, columns: list) -> tuple:
+    """(header, body): each of our INT8 families against YOLO26n, each side on its best runtime and precision
+    (raw head + NMS, the head every runtime takes), per dataset that has files on another runtime and column."""
+    body = []
+    for dataset in sorted({k.dataset for k in series if k.variant in ("openvino", "ncnn")}):
+        step = size_step(series, dataset)
+        subjects = sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
+                           and not k.variant and family(k.model) != BASELINE})
+        for col, model in ((c, m) for c in columns for m in subjects):
+            ours = best_front(series, dataset, model, col, OURS_RUNTIMES)
+            theirs = best_front(series, dataset, BASELINE, col, THEIRS_RUNTIMES)
+            if ours and theirs:
+                tol = margin(ours, theirs)
+                n = min(len(p[3]) for p in ours + theirs)
+                text = verdict(ours, theirs, tol, step).text
+                body.append([f"{model} vs {BASELINE}, each on its best runtime and precision",
+                             f"{dataset}, {col[0]}, {col[1]} thr",
+                             f"{n} seeds: ±{tol:.1f}" if tol is not None else f"{n} seed: no margin",
+                             text if tol is not None else f"unconfirmed (one seed): {text}"])
+    return ["frontier (raw head + NMS)", "where", "seeds, margin (points)", "verdict"], body
