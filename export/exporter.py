@@ -1,16 +1,13 @@
 """`leakyolo export`: FP32 ONNX (+ INT8, + OpenVINO / NCNN files made from them) with gates and model cards,
 published atomically."""
 
-import os
-import shutil
-import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Optional, Union
 
 from leakyolo.base.errors import UserError
-from leakyolo.base.provenance import sha256_file, write_json
+from leakyolo.base.provenance import sha256_file
 from leakyolo.detect.model_file import file_name
 
 from .calibration import calibrate, sample_images
@@ -19,15 +16,11 @@ from .checkpoint import load_detector, resolve_weights
 from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
 from .onnx_fp32 import export_fp32, ultralytics_export
 from .options import ExportOptions
+from .staging import log, publish
 from .staging import staging as staging_folder
 from .targets import runtime_cards
 
 PARITY_IMAGES = 4
-
-
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(f"export: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -135,24 +128,6 @@ def ultralytics_int8_file(src: Source, staging: Path, skip_gates: bool) -> tuple
     return path, card(path, model=src.model, precision="int8", source=src.facts,
                       quantization={"tool": "ultralytics export(format='onnx', quantize=8)"},
                       accuracy=None if skip_gates else onnx_map(path, src.data, src.imgsz))
-
-
-def publish(cards: dict, out: Path) -> list:
-    """Move each file (or model folder) and its card from staging into out; return the published paths."""
-    published = []
-    for path, facts in cards.items():
-        write_json(path.with_suffix(".json"), facts)
-        path.with_suffix(".json").replace(out / f"{path.stem}.json")
-        if path.is_dir() and (out / path.name).exists():  # a folder cannot replace a folder: set the old aside
-            old = out / f".{path.name}.old-{os.getpid()}"
-            (out / path.name).replace(old)
-            path.replace(out / path.name)
-            shutil.rmtree(old)
-        else:
-            path.replace(out / path.name)
-        published.append(out / path.name)
-        log(f"wrote {out / path.name}")
-    return published
 
 
 def export(weights_or_run: Union[str, Path], opts: Optional[ExportOptions] = None, **changes) -> list:

@@ -1,7 +1,8 @@
 """Where `leakyolo export` writes before publishing: a hidden folder inside --out, named with the
 exporting process id. Everything an export makes goes there, ONNX Runtime's quantization scratch
 and the validator's folders included, so a killed export leaves one folder, which the next export
-into the same --out removes (a folder whose process still runs is left alone)."""
+into the same --out removes (a folder whose process still runs is left alone). `publish` moves the
+finished files and their cards into place."""
 
 import os
 import re
@@ -10,6 +11,8 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from leakyolo.base.provenance import write_json
 
 PREFIX = ".export-"
 OWNER = re.compile(rf"^{re.escape(PREFIX)}(\d+)-")
@@ -48,3 +51,26 @@ def staging(out: Path):
     finally:
         tempfile.tempdir = previous
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(f"export: {message}", file=sys.stderr, flush=True)
+
+
+def publish(cards: dict, out: Path) -> list:
+    """Move each file (or model folder) and its card from staging into out; return the published paths."""
+    published = []
+    for path, facts in cards.items():
+        write_json(path.with_suffix(".json"), facts)
+        path.with_suffix(".json").replace(out / f"{path.stem}.json")
+        if path.is_dir() and (out / path.name).exists():  # a folder cannot replace a folder: set the old aside
+            old = out / f".{path.name}.old-{os.getpid()}"
+            (out / path.name).replace(old)
+            path.replace(out / path.name)
+            shutil.rmtree(old)
+        else:
+            path.replace(out / path.name)
+        published.append(out / path.name)
+        log(f"wrote {out / path.name}")
+    return published

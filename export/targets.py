@@ -129,8 +129,7 @@ def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool
     or with gates=False). The published folders."""
     from leakyolo.detect.model_file import read_card
 
-    from .exporter import publish
-    from .staging import staging
+    from .staging import publish, staging
 
     published = []
     for onnx_path in map(Path, onnx_files):
