@@ -255,32 +255,30 @@ def verdicts(series: dict, datasets: list, columns: list) -> tuple:
     body = []
     for dataset in datasets:
         step = size_step(series, dataset)
-        subjects = sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
-                           and not k.variant and family(k.model) != BASELINE})
-        for col, model, precision, (view, heads) in ((c, m, p, v) for c in columns for m in subjects
+        for col, model, precision, (view, heads) in ((c, m, p, v) for c in columns for m in subjects(series, dataset)
                                                      for p in ("fp32", "int8") for v in HEAD_VIEWS.items()):
             ours = family_front(series, dataset, model, "int8", col, heads=heads)
             theirs = family_front(series, dataset, BASELINE, precision, col, heads=heads)
             if ours and theirs:
-                tol = margin(ours, theirs)
-                n = min(len(p[3]) for p in ours + theirs)
-                seeds = f"{n} seeds: ±{tol:.1f}" if tol is not None else f"{n} seed: no margin"
-                text = verdict(ours, theirs, tol, step).text
                 body.append([f"{model} INT8 vs {BASELINE} {precision.upper()}", view,
-                             f"{dataset}, {col[0]}, {col[1]} thr", seeds,
-                             text if tol is not None else f"unconfirmed (one seed): {text}"])
+                             f"{dataset}, {col[0]}, {col[1]} thr", *judged(ours, theirs, step)])
     return ["frontier", "heads", "where", "seeds, margin (points)", "verdict"], body
 
 
-def left_out(results) -> list:
-    """[(dataset, file, why)] of sweep points whose INT8 failed its gate (FP32 cards say so)."""
-    seen = {}
-    for _, record in results.evals + results.benches:
-        for m in record["models"]:
-            why = m["card"].get("int8_failure")
-            if why:
-                seen[m["file"]] = (card_of(m, record).get("dataset") or "?", m["file"], why)
-    return sorted(seen.values())
+def subjects(series: dict, dataset: str) -> list:
+    """The families judged against YOLO26n on a dataset: every one with our INT8 ONNX Runtime files but its own."""
+    return sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
+                   and not k.variant and family(k.model) != BASELINE})
+
+
+def judged(ours: list, theirs: list, step: int) -> list:
+    """[seeds and margin, verdict] of two fronts; without a margin (one seed) the verdict says "unconfirmed"."""
+    tol = margin(ours, theirs)
+    n = min(len(p[3]) for p in ours + theirs)
+    text = verdict(ours, theirs, tol, step).text
+    if tol is None:
+        return [f"{n} seed: no margin", f"unconfirmed (one seed): {text}"]
+    return [f"{n} seeds: ±{tol:.1f}", text]
 
 
 def raw_accuracy(series: dict) -> dict:

@@ -16,10 +16,10 @@ from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
 from .curves import RULE as PLATEAU_RULE
 from .curves import plateau_table
-from .frontier import collect_series, frontier_table, left_out, raw_accuracy, verdicts
+from .frontier import collect_series, frontier_table, raw_accuracy, verdicts
 from .limits import limits
 from .plots import plots
-from .results import averages, best_rates, collect, load_results, model_names, row_label
+from .results import averages, best_rates, card_of, collect, load_results, model_names, row_label
 from .runtimes import runtime_table, runtime_verdicts
 from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
 from .targets import check as check_targets
@@ -156,6 +156,17 @@ def add_frontier(page: Page, results, columns: list, series: dict, verdict: tupl
     if gone:
         page.paragraph("Left out of the frontier (INT8 failed its accuracy gate at that point; the FP32 file is "
                        "shown): " + "; ".join(f"{f} [{d}]: {why}" for d, f, why in gone))
+
+
+def left_out(results) -> list:
+    """[(dataset, file, why)] of sweep points whose INT8 failed its gate (FP32 cards say so)."""
+    seen = {}
+    for _, record in results.evals + results.benches:
+        for m in record["models"]:
+            why = m["card"].get("int8_failure")
+            if why:
+                seen[m["file"]] = (card_of(m, record).get("dataset") or "?", m["file"], why)
+    return sorted(seen.values())
 
 
 def add_appendix(page: Page, results, rows: dict, images: dict, base: Path) -> None:

@@ -4,28 +4,23 @@ runtime has (NCNN takes no NMS-free head)."""
 
 from leakyolo.base.defaults import BASELINE
 
-from .frontier import family, family_front, margin, pareto, size_step, verdict
-from .results import RUNTIME_NAMES, card_of, display_model, mean_spread
+from .frontier import family_front, judged, pareto, size_step, subjects
+from .results import RUNTIME_NAMES, card_of, display_model, mean_spread, point, variant
 
 MATRIX_HEAD = "raw"
 
 
-def at_matrix_point(m: dict) -> bool:
-    """Whether a result row is a file at the matrix's point: raw head, training size."""
-    card, size = m["card"], m.get("imgsz")
-    size = size[0] if isinstance(size, list) else size
-    return card.get("head") == MATRIX_HEAD and bool(size) and size == card.get("train_imgsz")
-
-
 def cells(results, dataset: str) -> dict:
-    """{(model, precision, runtime): {"map": [per seed], (machine, threads): [p50 per seed]}} of one dataset."""
+    """{(model, precision, runtime): {"map": [per seed], (machine, threads): [p50 per seed]}} of one dataset, from
+    the files at the matrix's point (raw head, training size); Ultralytics' own INT8 is not ours to convert."""
     out = {}
     for _, record in results.evals + results.benches:
-        for m in (m for m in record["models"] if at_matrix_point(m)):
+        for m in (m for m in record["models"] if point(m) == (MATRIX_HEAD, m["card"].get("train_imgsz"))):
             card = card_of(m, record)
-            if card.get("dataset") != dataset or "ultralytics" in (card.get("quantization") or ""):
+            how = variant(card)
+            if card.get("dataset") != dataset or how == "ultralytics":
                 continue
-            key = (display_model(card, m["file"]), card.get("precision") or "?", card.get("runtime") or "onnxruntime")
+            key = (display_model(card, m["file"]), card.get("precision") or "?", how or "onnxruntime")
             cell = out.setdefault(key, {})
             if "mAP50-95" in m:
                 cell.setdefault("map", []).append(m["mAP50-95"])
@@ -73,17 +68,10 @@ def runtime_verdicts(series: dict, columns: list) -> tuple:
     body = []
     for dataset in sorted({k.dataset for k in series if k.variant in ("openvino", "ncnn")}):
         step = size_step(series, dataset)
-        subjects = sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
-                           and not k.variant and family(k.model) != BASELINE})
-        for col, model in ((c, m) for c in columns for m in subjects):
+        for col, model in ((c, m) for c in columns for m in subjects(series, dataset)):
             ours = best_front(series, dataset, model, col, OURS_RUNTIMES)
             theirs = best_front(series, dataset, BASELINE, col, THEIRS_RUNTIMES)
             if ours and theirs:
-                tol = margin(ours, theirs)
-                n = min(len(p[3]) for p in ours + theirs)
-                text = verdict(ours, theirs, tol, step).text
                 body.append([f"{model} vs {BASELINE}, each on its best runtime and precision",
-                             f"{dataset}, {col[0]}, {col[1]} thr",
-                             f"{n} seeds: ±{tol:.1f}" if tol is not None else f"{n} seed: no margin",
-                             text if tol is not None else f"unconfirmed (one seed): {text}"])
+                             f"{dataset}, {col[0]}, {col[1]} thr", *judged(ours, theirs, step)])
     return ["frontier (raw head + NMS)", "where", "seeds, margin (points)", "verdict"], body

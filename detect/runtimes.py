@@ -14,7 +14,6 @@ JSON (JSON is YAML), so the edge reads it without a YAML parser.
 import ast
 import importlib
 import json
-import os
 import sys
 from collections import namedtuple
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 
 from leakyolo.base.errors import UserError
 
-from .session import OnnxModel, check_threads
+from .session import OnnxModel, check_threads, usable_cores
 
 Port = namedtuple("Port", "name shape type")  # as ONNX Runtime's NodeArg: name, shape, 'tensor(float)'
 FOLDERS = {"_openvino_model": "openvino", "_ncnn_model": "ncnn"}
@@ -33,12 +32,8 @@ METADATA = "metadata.yaml"
 
 def runtime_of(path) -> str:
     """The runtime a model path is for: by its folder name, or by the folder a .xml / .param file sits in."""
-    path = Path(path)
-    folder = path.parent if path.suffix in (".xml", ".param", ".bin") else path
-    for ending, runtime in FOLDERS.items():
-        if folder.name.endswith(ending):
-            return runtime
-    return "onnxruntime"
+    name = model_path(path).name
+    return next((runtime for ending, runtime in FOLDERS.items() if name.endswith(ending)), "onnxruntime")
 
 
 def model_path(path) -> Path:
@@ -61,20 +56,19 @@ class FolderModel:
     """What OpenVINO and NCNN models share: the folder, its metadata.yaml, the parsed metadata."""
 
     def __init__(self, path, pattern: str):
-        self.folder = model_path(path)
-        self.path = self.folder
-        files = sorted(self.folder.glob(pattern)) if self.folder.is_dir() else []
+        self.path = model_path(path)
+        files = sorted(self.path.glob(pattern)) if self.path.is_dir() else []
         if not files:
-            raise UserError(f"model {self.folder}: no {pattern} file; export one with `leakyolo export --format "
-                            f"{runtime_of(self.folder)}`")
+            raise UserError(f"model {self.path}: no {pattern} file; export one with `leakyolo export --format "
+                            f"{runtime_of(self.path)}`")
         self.file = files[0]
         try:
-            self.metadata = json.loads((self.folder / METADATA).read_text())
+            self.metadata = json.loads((self.path / METADATA).read_text())
         except (OSError, ValueError) as e:
-            raise UserError(f"{self.folder / METADATA}: unreadable model metadata ({type(e).__name__}); re-export "
+            raise UserError(f"{self.path / METADATA}: unreadable model metadata ({type(e).__name__}); re-export "
                             f"the model") from None
         if not isinstance(self.metadata, dict):
-            raise UserError(f"{self.folder / METADATA}: not a metadata mapping; re-export the model")
+            raise UserError(f"{self.path / METADATA}: not a metadata mapping; re-export the model")
 
     def meta(self, key: str, default=None):
         """A metadata value, parsed from its Python-literal text where possible (as OnnxModel.meta)."""
@@ -126,13 +120,13 @@ class NcnnModel(FolderModel):
         check_threads(threads)
         self.ncnn, self.net = ncnn, ncnn.Net()
         self.net.opt.use_vulkan_compute = False
-        self.net.opt.num_threads = int(threads or len(os.sched_getaffinity(0)))
+        self.net.opt.num_threads = int(threads or usable_cores())
         if self.net.load_param(str(self.file)) or self.net.load_model(str(self.file.with_suffix(".bin"))):
             raise UserError(f"{self.file}: not a loadable NCNN model; re-export it")
         self.names = (self.net.input_names()[0], sorted(self.net.output_names()))
         size = self.meta("imgsz")
         if not size:
-            raise UserError(f"{self.folder / METADATA}: no imgsz; NCNN files carry no input size: re-export the model")
+            raise UserError(f"{self.path / METADATA}: no imgsz; NCNN files carry no input size: re-export the model")
         size = [size, size] if isinstance(size, int) else list(size)
         self.inputs = [Port(self.names[0], [1, 3, *size], "tensor(float)")]
         self.outputs = [Port(n, list(y.shape), "tensor(float)") for n, y in  # NCNN files carry no output shapes

@@ -29,13 +29,18 @@ GRAPH_OPT = {
 MAX_THREADS = 256  # more intra-op threads than any board has: 4096 took 97 s per image here
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def check_threads(threads) -> None:
     """Refuse absurd thread counts; say so when a count exceeds the cores this process may use (slower, not faster)."""
     if not threads:
         return
     if int(threads) > MAX_THREADS:
         raise UserError(f"--threads {threads}: at most {MAX_THREADS}")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = usable_cores()
     if int(threads) > cores:
         print(f"warning: --threads {threads} exceeds the {cores} core(s) this process may use: threads will share "
               f"cores and run slower", file=sys.stderr)

@@ -66,8 +66,7 @@ def run(args) -> None:
     if str(args.weights).endswith(".onnx"):  # an exported file: make the other runtimes' files from it
         from .targets import convert
 
-        for path in convert([args.weights], tuple(flat(args.format or [])), args.max_drop, not args.skip_gates,
-                            log=lambda message: print(f"export: {message}", file=sys.stderr)):
+        for path in convert([args.weights], tuple(flat(args.format or [])), args.max_drop, not args.skip_gates):
             print(path)
         return
     sizes, heads = flat(args.imgsz) or [None], heads_of(args.head)

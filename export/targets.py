@@ -29,24 +29,28 @@ def onnx_metadata(onnx_path: Path) -> dict:
     return {p.key: p.value for p in onnx.load(str(onnx_path), load_external_data=False).metadata_props}
 
 
-def openvino_files(onnx_path: Path, folder: Path) -> str:
+def openvino_files(onnx_path: Path, folder: Path, metadata: dict) -> str:
     """NAME.xml + .bin in folder, read from the ONNX file as it is (a QDQ file stays INT8); the tool, in words."""
     ov = import_runtime("openvino")
     ov.save_model(ov.Core().read_model(str(onnx_path)), str(folder / f"{onnx_path.stem}.xml"), compress_to_fp16=False)
     return f"openvino {ov.get_version().split('-')[0]} read_model + save_model (FP32 weights kept)"
 
 
+def pnnx_path() -> Path:
+    """Where the pnnx converter of this environment (the [ncnn-export] extra) is, or would be."""
+    return Path(shutil.which("pnnx") or Path(sys.executable).with_name("pnnx"))
+
+
 def pnnx_command() -> str:
-    """The pnnx converter of this environment (the [ncnn-export] extra)."""
-    found = shutil.which("pnnx") or str(Path(sys.executable).with_name("pnnx"))
-    if not Path(found).is_file():
+    """The pnnx converter, or one line naming the extra that installs it."""
+    if not pnnx_path().is_file():
         raise UserError("exporting to NCNN needs the pnnx converter: pip install 'leakyolo[ncnn-export]'")
-    return found
+    return str(pnnx_path())
 
 
-def ncnn_files(onnx_path: Path, folder: Path) -> str:
-    """model.ncnn.param + .bin in folder, converted by pnnx; the tool, in words."""
-    size = ast.literal_eval(onnx_metadata(onnx_path)["imgsz"])  # the exporter always writes it
+def ncnn_files(onnx_path: Path, folder: Path, metadata: dict) -> str:
+    """model.ncnn.param + .bin in folder, converted by pnnx at the file's input size; the tool, in words."""
+    size = ast.literal_eval(metadata["imgsz"])  # the exporter always writes it
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
         shutil.copyfile(onnx_path, Path(tmp) / "model.onnx")
         done = subprocess.run([pnnx_command(), "model.onnx", f"inputshape=[1,3,{size[0]},{size[-1]}]"], cwd=tmp,
@@ -68,8 +72,7 @@ def available(runtime: str) -> bool:
     import importlib.util
 
     if runtime == "ncnn":
-        return importlib.util.find_spec("ncnn") is not None and Path(shutil.which("pnnx") or
-                                                                     Path(sys.executable).with_name("pnnx")).is_file()
+        return importlib.util.find_spec("ncnn") is not None and pnnx_path().is_file()
     return runtime == "onnx" or importlib.util.find_spec(runtime) is not None
 
 
@@ -90,8 +93,9 @@ def runtime_file(onnx_path: Path, facts: dict, runtime: str, gate) -> tuple:
     folder = onnx_path.with_name(f"{onnx_path.stem}{SUFFIX[runtime]}")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    tool = CONVERTERS[runtime](onnx_path, folder)
-    (folder / METADATA).write_text(json.dumps(onnx_metadata(onnx_path), indent=1))  # JSON is YAML: both read it
+    metadata = onnx_metadata(onnx_path)
+    tool = CONVERTERS[runtime](onnx_path, folder, metadata)
+    (folder / METADATA).write_text(json.dumps(metadata, indent=1))  # JSON is YAML: both read it
     accuracy, gates = gate(folder)
     size = sum(f.stat().st_size for f in folder.iterdir())
     return folder, {**facts, "file": folder.name, "sha256": sha256_file(folder), "size_bytes": size,
@@ -113,9 +117,10 @@ def runtime_cards(cards: dict, formats: tuple, reference, data, imgsz: int, max_
     made = {}
     for runtime in (f for f in formats if f != "onnx"):
         for path, facts in cards.items():
-            if why_not(runtime, facts):
-                facts.setdefault("runtimes_left_out", {})[runtime] = why_not(runtime, facts)
-                log(f"{path.name}: no {runtime} file: {why_not(runtime, facts)}")
+            why = why_not(runtime, facts)
+            if why:
+                facts.setdefault("runtimes_left_out", {})[runtime] = why
+                log(f"{path.name}: no {runtime} file: {why}")
                 continue
             log(f"{path.name} -> {runtime}")
             folder, card = runtime_file(path, facts, runtime, gate)
@@ -123,14 +128,16 @@ def runtime_cards(cards: dict, formats: tuple, reference, data, imgsz: int, max_
     return made
 
 
-def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool = True, log=print) -> list:
+def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool = True, log=None) -> list:
     """OpenVINO / NCNN files made from published ONNX files (each with its model card), published beside them;
     gated against the FP32 ONNX file's accuracy in its card, on the data that card names (no gate without one,
-    or with gates=False). The published folders."""
+    or with gates=False). The published folders; progress to log (default: export's own lines on stderr)."""
     from leakyolo.detect.model_file import read_card
 
+    from .staging import log as export_log
     from .staging import publish, staging
 
+    log = log or export_log
     published = []
     for onnx_path in map(Path, onnx_files):
         facts = read_card(onnx_path)

@@ -42,7 +42,7 @@ def _raise_interrupted(signum, frame) -> None:
 def stop_signals_interrupt() -> dict:
     """Make SIGTERM and SIGHUP raise Interrupted; return the previous handlers."""
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS[1:]:  # SIGINT raises KeyboardInterrupt already
         previous[sig] = signal.signal(sig, _raise_interrupted)
     return previous
 
