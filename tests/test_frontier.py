@@ -196,3 +196,16 @@ def test_best_runtime_verdict_counts_their_other_runtimes():
     found[SeriesKey("d", "yolo26n", "fp32", "ncnn", "raw", 160)] = series((2.2, 0.65, 160))
     text = runtime_verdicts(found, [col])[1][0][3]
     assert "dominates" not in text.replace("is dominated", "") and "is dominated" in text
+
+
+def test_trails_and_slower_only_where_they_hold():
+    ours = front((3.0, 0.30, 192), (6.0, 0.50, 320))
+    theirs = front((2.0, 0.35, 192), (4.0, 0.45, 320))
+    v = verdict(ours, theirs, 0.0, 128)
+    assert v.word == "trails" and "-10.0 to -8.3 points over 3.00-4.00 ms" in v.text  # our best 0.50 is beyond theirs
+    assert verdict(ours, theirs, 12.0, 128).word == "ties"  # the same gap inside a 12-point margin is no trail
+    slow = front((5.0, 0.50, 320))
+    fast = front((2.0, 0.30, 192), (3.0, 0.40, 256))
+    v = verdict(slow, fast, 0.0, 64)
+    assert v.word == "slower" and "+10.0 points vs their best 0.400" in v.text
+    assert verdict(front((5.0, 0.35, 320)), fast, 0.0, 64).word == "is dominated"  # slower and worse: not "slower"
