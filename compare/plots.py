@@ -13,7 +13,7 @@ from leakyolo.base.offline import configure_matplotlib
 from leakyolo.base.paths import safe_name
 
 from .frontier import HEAD_VIEWS, curve, family, family_front, pareto
-from .results import mean_spread, row_label as label
+from .results import MAIN_VARIANTS, mean_spread, row_label as label
 
 MARKERS = "osD^v<>pPX*h"
 
@@ -73,8 +73,9 @@ def int8_speedup(ax, rows: dict, columns: list, dataset: str) -> None:
 
 
 def families(series: dict, dataset: str) -> list:
-    """(family, precision, variant) of every series of a dataset, in a fixed order."""
-    return sorted({(family(k.model), k.precision, k.variant) for k in series if k.dataset == dataset})
+    """(family, precision, variant) of every ONNX Runtime series of a dataset, in a fixed order."""
+    return sorted({(family(k.model), k.precision, k.variant) for k in series
+                   if k.dataset == dataset and k.variant in MAIN_VARIANTS})
 
 
 def frontier(axes, series: dict, col: tuple, dataset: str) -> None:

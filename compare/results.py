@@ -152,14 +152,22 @@ def check_common_models(benches: list) -> None:
 
 
 RUNTIME_NAMES = {"onnxruntime": "ONNX Runtime", "openvino": "OpenVINO", "ncnn": "NCNN"}
+MAIN_VARIANTS = ("", "ultralytics")  # the main tables and figures: ONNX Runtime files; other runtimes have their own
 
 
 def variant(card: dict) -> str:
-    """How a file differs from our ONNX Runtime file of its model and precision: Ultralytics' quantize=8 INT8
-    ('ultralytics'), or the runtime it runs on ('openvino', 'ncnn'); '' for ours on ONNX Runtime."""
-    if "ultralytics" in (card.get("quantization") or ""):
-        return "ultralytics"
-    return "" if (card.get("runtime") or "onnxruntime") == "onnxruntime" else card["runtime"]
+    """How a file differs from our ONNX Runtime file of its model and precision: made by Ultralytics' own exporter
+    ('ultralytics'), run on another runtime ('openvino', 'ncnn'), or both ('ultralytics-openvino'); '' for ours on
+    ONNX Runtime. (Cards before the exporter field say Ultralytics in their quantization tool.)"""
+    runtime = card.get("runtime") or "onnxruntime"
+    made = card.get("exporter") == "ultralytics" or "ultralytics" in (card.get("quantization") or "")
+    return "-".join(["ultralytics"] * made + [runtime] * (runtime != "onnxruntime"))
+
+
+def split_variant(how: str) -> tuple:
+    """(made by Ultralytics, runtime) of a variant; the runtime is 'onnxruntime' when none is named."""
+    made = how.startswith("ultralytics")
+    return made, how.removeprefix("ultralytics").strip("-") or "onnxruntime"
 
 
 def display_model(card: dict, fallback: str) -> str:
@@ -176,9 +184,10 @@ def row_key(card: dict, fallback: str) -> RowKey:
 
 
 def row_label(key) -> str:
-    """A row's (or series') model and precision in words; Ultralytics' own quantize=8 INT8 and other runtimes
-    said so."""
-    how = "Ultralytics INT8" if key.variant == "ultralytics" else RUNTIME_NAMES.get(key.variant, key.variant)
+    """A row's (or series') model and precision in words; Ultralytics' own files and other runtimes said so."""
+    made, runtime = split_variant(key.variant)
+    how = ("Ultralytics INT8" if runtime == "onnxruntime" else f"Ultralytics' {RUNTIME_NAMES[runtime]} export") \
+        if made else RUNTIME_NAMES.get(runtime, runtime) if key.variant else ""
     return f"{key.model} {key.precision}{f' ({how})' if how else ''}"
 
 

@@ -5,22 +5,23 @@ runtime has (NCNN takes no NMS-free head)."""
 from leakyolo.base.defaults import BASELINE
 
 from .frontier import family_front, judged, pareto, size_step, subjects
-from .results import RUNTIME_NAMES, card_of, display_model, mean_spread, point, variant
+from .results import RUNTIME_NAMES, card_of, display_model, mean_spread, point, split_variant, variant
 
 MATRIX_HEAD = "raw"
+BY_ULTRALYTICS = " (Ultralytics' export)"
 
 
 def cells(results, dataset: str) -> dict:
     """{(model, precision, runtime): {"map": [per seed], (machine, threads): [p50 per seed]}} of one dataset, from
-    the files at the matrix's point (raw head, training size); Ultralytics' own INT8 is not ours to convert."""
+    the files at the matrix's point (raw head, training size); Ultralytics' own files are rows of their own."""
     out = {}
     for _, record in results.evals + results.benches:
         for m in (m for m in record["models"] if point(m) == (MATRIX_HEAD, m["card"].get("train_imgsz"))):
             card = card_of(m, record)
-            how = variant(card)
-            if card.get("dataset") != dataset or how == "ultralytics":
+            if card.get("dataset") != dataset:
                 continue
-            key = (display_model(card, m["file"]), card.get("precision") or "?", how or "onnxruntime")
+            made, runtime = split_variant(variant(card))
+            key = (display_model(card, m["file"]) + BY_ULTRALYTICS * made, card.get("precision") or "?", runtime)
             cell = out.setdefault(key, {})
             if "mAP50-95" in m:
                 cell.setdefault("map", []).append(m["mAP50-95"])
@@ -52,7 +53,8 @@ def runtime_table(results, dataset: str, columns: list) -> tuple:
                     for model, precision in rows]
 
 
-OURS_RUNTIMES, THEIRS_RUNTIMES = ("", "openvino", "ncnn"), ("", "ultralytics", "openvino", "ncnn")
+OURS_RUNTIMES = ("", "openvino", "ncnn")
+THEIRS_RUNTIMES = (*OURS_RUNTIMES, "ultralytics", "ultralytics-openvino", "ultralytics-ncnn")
 
 
 def best_front(series: dict, dataset: str, model: str, col: tuple, variants: tuple) -> list:

@@ -3,7 +3,7 @@
 import html
 import re
 
-from .results import RowKey, mean_spread
+from .results import MAIN_VARIANTS, RowKey, mean_spread
 from leakyolo.detect.stats import achieved_gops
 from .targets import BASE as BASELINE
 
@@ -37,7 +37,7 @@ def precision_label(key: RowKey) -> str:
 
 def onnx_runtime_rows(rows: dict, dataset: str) -> list:
     """The keys the main tables show: our ONNX Runtime files and Ultralytics' INT8 (other runtimes: runtime_table)."""
-    return sorted(k for k in rows if k.dataset == dataset and k.variant in ("", "ultralytics"))
+    return sorted(k for k in rows if k.dataset == dataset and k.variant in MAIN_VARIANTS)
 
 
 SEED_SPREAD = 0.02  # a mean whose seeds lie further apart than this (2 points) is shown with every seed's value

@@ -7,8 +7,9 @@
 | ncnn        | NAME_ncnn_model/ with model.ncnn.param + .bin and metadata.yaml   | [ncnn]     |
 
 The folders are the layouts Ultralytics' exporter writes, so Ultralytics' validator reads them too; a file
-inside a folder (the .xml, the .param) names the folder. metadata.yaml holds the ONNX file's metadata map as
-JSON (JSON is YAML), so the edge reads it without a YAML parser.
+inside a folder (the .xml, the .param) names the folder. Our metadata.yaml holds the ONNX file's metadata map as
+JSON (JSON is YAML), read without a YAML parser; Ultralytics' own folders (real YAML) are read with PyYAML, which
+the [openvino] and [ncnn] extras install.
 """
 
 import ast
@@ -52,6 +53,24 @@ def import_runtime(name: str):
         raise UserError(f"{name} models need the {name} runtime: pip install 'leakyolo[{EXTRAS[name]}]'") from None
 
 
+def read_metadata(path: Path):
+    """A folder's metadata.yaml: ours is JSON; Ultralytics' is YAML (PyYAML, or one line naming the extra)."""
+    text = path.read_text()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        import yaml
+    except ImportError:
+        raise UserError(f"{path}: YAML metadata (an Ultralytics export) needs PyYAML: pip install 'leakyolo[openvino]' "
+                        f"or 'leakyolo[ncnn]'") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ValueError(str(e)) from None
+
+
 class FolderModel:
     """What OpenVINO and NCNN models share: the folder, its metadata.yaml, the parsed metadata."""
 
@@ -63,7 +82,7 @@ class FolderModel:
                             f"{runtime_of(self.path)}`")
         self.file = files[0]
         try:
-            self.metadata = json.loads((self.path / METADATA).read_text())
+            self.metadata = read_metadata(self.path / METADATA)
         except (OSError, ValueError) as e:
             raise UserError(f"{self.path / METADATA}: unreadable model metadata ({type(e).__name__}); re-export "
                             f"the model") from None
@@ -100,10 +119,12 @@ class OpenVinoModel(FolderModel):
 
     @staticmethod
     def port(p, ov) -> Port:
-        """An OpenVINO port as a Port: name, shape ('?' for a dynamic axis), 'tensor(float)' for f32."""
+        """An OpenVINO port as a Port: name (its index when the IR names none, as in Ultralytics' own IR files),
+        shape ('?' for a dynamic axis), 'tensor(float)' for f32."""
         shape = [d.get_length() if d.is_static else "?" for d in p.get_partial_shape()]
         kind = p.get_element_type()
-        return Port(p.get_any_name(), shape, "tensor(float)" if kind == ov.Type.f32 else str(kind))
+        name = min(p.get_names(), default=str(p.get_index()))
+        return Port(name, shape, "tensor(float)" if kind == ov.Type.f32 else str(kind))
 
     def run(self, x: np.ndarray) -> list:
         """Run the model on one input tensor."""

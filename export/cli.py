@@ -45,8 +45,9 @@ def register(sub) -> None:
                         "detect runs NMS on (often more accurate at short training budgets); both: one file set each")
     p.add_argument("--raw", action="store_const", const="raw", dest="head", help="the same as --head raw")
     p.add_argument("--max-drop", type=non_negative_float, default=1.5, help="largest INT8 mAP50-95 drop allowed, in points")
-    p.add_argument("--ultralytics-int8", action="store_true",
-                   help="also write INT8 made by Ultralytics' own quantize=8 path (baseline for reports)")
+    p.add_argument("--ultralytics", action="store_true",
+                   help="also write the files Ultralytics' own exporter makes for each --format, the baselines for "
+                        "reports: ONNX INT8 (quantize=8), OpenVINO FP32 and INT8 (NNCF), NCNN FP32")
     p.add_argument("--format", nargs="+", type=format_list, metavar="FORMAT",
                    help="onnx (always written), openvino (FP32 and INT8 IR), ncnn (FP32, raw head): several at once "
                         "as openvino ncnn or onnx,openvino; each file is gated like INT8 (docs/runtimes.md)")
@@ -72,7 +73,7 @@ def run(args) -> None:
     sizes, heads = flat(args.imgsz) or [None], heads_of(args.head)
     opts = ExportOptions(int8=args.int8, calib_data=args.calib_data, calib_images=args.calib_images,
                          calib_method=args.calib_method, types=args.types, out=args.out, max_drop=args.max_drop,
-                         skip_gates=args.skip_gates, with_ultralytics_int8=args.ultralytics_int8,
+                         skip_gates=args.skip_gates, with_ultralytics=args.ultralytics,
                          formats=tuple(dict.fromkeys(["onnx", *flat(args.format or [])])))
     if len(sizes) * len(heads) == 1:
         files, left_out = export(args.weights, opts.but(imgsz=sizes[0], raw=HEADS[heads[0]])), []

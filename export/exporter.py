@@ -14,7 +14,8 @@ from .calibration import calibrate, sample_images
 from .card import card
 from .checkpoint import load_detector, resolve_weights
 from .gates import GateError, accuracy_gate, check_onnx, onnx_map, parity_gate
-from .onnx_fp32 import export_fp32, ultralytics_export
+from .baselines import baseline_cards
+from .onnx_fp32 import export_fp32
 from .options import ExportOptions
 from .staging import log, publish
 from .staging import staging as staging_folder
@@ -119,17 +120,6 @@ def int8_file(src: Source, fp32: Path, fp32_acc, staging: Path, opts: ExportOpti
                       calibration=calibration, gates=result.gates, accuracy=result.accuracy), ""
 
 
-def ultralytics_int8_file(src: Source, staging: Path, skip_gates: bool) -> tuple:
-    """(path, card) of INT8 made the way a user would with Ultralytics itself (quantize=8, data=...)."""
-    log("INT8 the Ultralytics way (quantize=8), for comparison")
-    path = ultralytics_export(src.weights, src.file(staging, "int8-ultralytics"), quantize=8, data=src.data,
-                              imgsz=src.imgsz, nms=False)
-    check_onnx(path)
-    return path, card(path, model=src.model, precision="int8", source=src.facts,
-                      quantization={"tool": "ultralytics export(format='onnx', quantize=8)"},
-                      accuracy=None if skip_gates else onnx_map(path, src.data, src.imgsz))
-
-
 def export(weights_or_run: Union[str, Path], opts: Optional[ExportOptions] = None, **changes) -> list:
     """Export a checkpoint with `opts` (ExportOptions; keyword arguments change single fields:
     `export(run, int8=True)`); return the published paths (ONNX files, OpenVINO / NCNN folders), each with a .json
@@ -153,7 +143,15 @@ def export(weights_or_run: Union[str, Path], opts: Optional[ExportOptions] = Non
             else:
                 fp32_card["int8_failure"] = failure
         cards.update(runtime_cards(cards, opts.formats, fp32_acc, src.data, src.imgsz, opts.max_drop, log))
-        if opts.with_ultralytics_int8:
-            path, facts = ultralytics_int8_file(src, staging, opts.skip_gates)
-            cards[path] = facts
+        if opts.with_ultralytics:
+            cards.update(baseline_cards(src, staging, opts))
         return publish(cards, out)
+
+
+def export_baselines(weights_or_run: Union[str, Path], opts: ExportOptions) -> list:
+    """Only Ultralytics' own files of a checkpoint for opts.formats (export/baselines.py), published into opts.out."""
+    src = open_source(weights_or_run, opts)
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with staging_folder(out) as staging:
+        return publish(baseline_cards(src, staging, opts), out)

@@ -8,10 +8,11 @@ from leakyolo.base.defaults import MAX_DET
 
 
 def ultralytics_export(weights: Path, dest: Path, **export_args) -> Path:
-    """ONNX to dest through Ultralytics' exporter (format onnx, batch 1, CPU, static shapes).
+    """A file (or model folder) to dest through Ultralytics' exporter: format onnx unless export_args say another,
+    batch 1, CPU, static shapes.
 
-    Ultralytics writes the .onnx beside the .pt, so the checkpoint is copied into a work folder
-    beside dest (the export's staging folder) first.
+    Ultralytics writes beside the .pt, so the checkpoint is copied into a work folder beside dest (the export's
+    staging folder) first.
     """
     from ultralytics import YOLO
 
@@ -19,8 +20,8 @@ def ultralytics_export(weights: Path, dest: Path, **export_args) -> Path:
     work.mkdir()
     local = work / weights.name
     shutil.copyfile(weights, local)
-    produced = YOLO(str(local)).export(format="onnx", batch=1, dynamic=False, device="cpu", verbose=False,
-                                       **export_args)
+    produced = YOLO(str(local)).export(**{"format": "onnx", "batch": 1, "dynamic": False, "device": "cpu",
+                                          "verbose": False, **export_args})
     Path(produced).replace(dest)
     shutil.rmtree(work)
     return dest

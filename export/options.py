@@ -25,7 +25,7 @@ class ExportOptions:
     seed: int = 0  # calibration sample
     max_drop: float = 1.5  # largest INT8 mAP50-95 drop allowed, in points
     skip_gates: bool = False  # no parity / accuracy gates (smoke tests only)
-    with_ultralytics_int8: bool = False  # also Ultralytics' own quantize=8 file, for reports
+    with_ultralytics: bool = False  # also Ultralytics' own files for each format (export/baselines.py), for reports
     formats: tuple = ("onnx",)  # also "openvino", "ncnn": files made from the ONNX ones (always written)
     out: Optional[Union[str, Path]] = None  # default: RUN/onnx
     name: Optional[str] = None  # file name prefix (default: the run's model name)

@@ -288,9 +288,9 @@ def test_runtime_matrix_is_like_for_like():
     from leakyolo.compare.results import Results
     from leakyolo.compare.runtimes import runtime_table
 
-    def row(name, precision, runtime, head="raw", imgsz=160, quantization=None, seed=0):
+    def row(name, precision, runtime, head="raw", imgsz=160, quantization=None, seed=0, exporter=None):
         card = {"model": name, "precision": precision, "dataset": "digits", "head": head, "train_imgsz": 160,
-                "seed": seed, "quantization": quantization}
+                "seed": seed, "quantization": quantization, "exporter": exporter}
         return {"file": f"{name}-{precision}-{runtime}-{head}-{imgsz}-{seed}", "sha256": "0" * 64, "card": card,
                 "runtime": runtime, "imgsz": [imgsz, imgsz],
                 "results": {"1": {"model_only": {"p50": 1.0, "p90": 1.1}, "end_to_end": {"p50": 2.0 + seed}}}}
@@ -302,9 +302,13 @@ def test_runtime_matrix_is_like_for_like():
     rows = onnx_only + [row("leakyolo-n", "int8", "onnxruntime", seed=1), row("leakyolo-n", "int8", "openvino"),
                         row("leakyolo-n", "int8", "openvino", head="nms-free"),  # not the matrix's point
                         row("leakyolo-n", "fp32", "ncnn", imgsz=128),  # a sweep size, not the training size
-                        row("yolo26n", "int8", "onnxruntime", quantization="ultralytics export(quantize=8)")]
+                        row("yolo26n", "int8", "onnxruntime", quantization="ultralytics export(quantize=8)"),
+                        row("yolo26n", "int8", "onnxruntime", head="nms-free", exporter="ultralytics"),
+                        row("yolo26n", "int8", "openvino", seed=1, exporter="ultralytics")]
     header, body = runtime_table(Results([(None, {"machine": machine, "models": rows})], [], []), "digits",
                                  [("x86", "1")])
     assert header == ["model", "precision", "ONNX Runtime: mAP50-95 · p50 ms (1 thr)",
                       "OpenVINO: mAP50-95 · p50 ms (1 thr)"]
-    assert body == [["leakyolo-n", "int8", "— · 2.50 ms", "— · 2.00 ms"]]  # seeds averaged; no NCNN, no Ultralytics
+    # seeds averaged; no NCNN (sweep size only); Ultralytics' own files are rows of their own, never mixed into ours
+    assert body == [["leakyolo-n", "int8", "— · 2.50 ms", "— · 2.00 ms"],
+                    ["yolo26n (Ultralytics' export)", "int8", "— · 2.00 ms", "— · 3.00 ms"]]

@@ -192,6 +192,10 @@ def test_best_runtime_verdict_counts_their_other_runtimes():
     rows = runtime_verdicts(found, [col])[1]
     assert rows[0][0] == "leakyolo-n vs yolo26n, each on its best runtime and precision"
     assert "dominates" in rows[0][3] and rows[0][3].startswith("unconfirmed (one seed)")
+    # Ultralytics' own OpenVINO INT8 of YOLO26n as fast as ours and as accurate: theirs too, no longer dominated
+    found[SeriesKey("d", "yolo26n", "int8", "ultralytics-openvino", "raw", 160)] = series((2.5, 0.60, 160))
+    assert "dominates" not in runtime_verdicts(found, [col])[1][0][3]
+    del found[SeriesKey("d", "yolo26n", "int8", "ultralytics-openvino", "raw", 160)]
     # their NCNN FP32 file is faster and more accurate than our best: ours must no longer dominate
     found[SeriesKey("d", "yolo26n", "fp32", "ncnn", "raw", 160)] = series((2.2, 0.65, 160))
     text = runtime_verdicts(found, [col])[1][0][3]
@@ -209,3 +213,17 @@ def test_trails_and_slower_only_where_they_hold():
     v = verdict(slow, fast, 0.0, 64)
     assert v.word == "slower" and "+10.0 points vs their best 0.400" in v.text
     assert verdict(front((5.0, 0.35, 320)), fast, 0.0, 64).word == "is dominated"  # slower and worse: not "slower"
+
+
+def test_variants_name_who_made_a_file_and_where_it_runs():
+    from leakyolo.compare.results import RowKey, row_label, split_variant, variant
+
+    cases = {"": {}, "openvino": {"runtime": "openvino"}, "ultralytics": {"quantization": "ultralytics export(...)"},
+             "ultralytics-openvino": {"runtime": "openvino", "exporter": "ultralytics"},
+             "ultralytics-ncnn": {"runtime": "ncnn", "exporter": "ultralytics", "quantization": None}}
+    for expected, card in cases.items():
+        assert variant(card) == expected
+    assert split_variant("ultralytics-ncnn") == (True, "ncnn") and split_variant("") == (False, "onnxruntime")
+    labels = [row_label(RowKey("d", "yolo26n", "int8", v)) for v in cases]
+    assert labels == ["yolo26n int8", "yolo26n int8 (OpenVINO)", "yolo26n int8 (Ultralytics INT8)",
+                      "yolo26n int8 (Ultralytics' OpenVINO export)", "yolo26n int8 (Ultralytics' NCNN export)"]

@@ -47,18 +47,21 @@ def test_pipeline_artifacts(pipeline_out):
 def test_pipeline_runtime_matrix(pipeline_out):
     from leakyolo.export.targets import available
 
-    if not (available("openvino") and available("ncnn")):
-        pytest.skip("the [openvino] and [ncnn-export] extras are not installed")
+    if not (available("openvino") and available("ncnn") and available("nncf")):
+        pytest.skip("the [openvino-export] and [ncnn-export] extras are not installed")
     onnx = pipeline_out / "onnx" / "shapes"
     folders = sorted(p.name for p in onnx.glob("*_model"))
-    assert folders == [f"{m}-s0-64-raw-{p}_{r}_model" for m in ("leakyolo-n", "yolo26n")
-                       for p, r in (("fp32", "ncnn"), ("fp32", "openvino"), ("int8", "openvino"))]
+    kinds = (("fp32", "ncnn"), ("fp32", "openvino"), ("int8", "openvino"))
+    ultralytics = [f"yolo26n-s0-64-raw-{p}-ultralytics_{r}_model" for p, r in kinds]  # the baselines a user makes
+    assert folders == sorted([f"{m}-s0-64-raw-{p}_{r}_model" for m in ("leakyolo-n", "yolo26n") for p, r in kinds]
+                             + ultralytics)
     bench = json.loads((pipeline_out / "results" / "bench-shapes.json").read_text())
     assert {m["runtime"] for m in bench["models"]} == {"onnxruntime", "openvino", "ncnn"}
     text = (pipeline_out / "report" / "report.md").read_text()
     matrix = text.split("## Runtimes")[1].split("\n## ")[0]
     assert "| model | precision | ONNX Runtime: mAP50-95 · p50 ms (1 thr, 2 thr) | OpenVINO: " in matrix
     assert "| leakyolo-n | int8 |" in matrix and matrix.count(" ms |") >= 10  # 4 rows x 3 runtimes, no NCNN INT8
+    assert "| yolo26n (Ultralytics' export) | int8 | — | 0." in matrix  # NNCF INT8 on OpenVINO only
     main_table = text.split("## Dataset: shapes")[1].split("\n## ")[0]
     assert "OpenVINO" not in main_table and "NCNN" not in main_table  # other runtimes only in their matrix
     assert "| leakyolo-n vs yolo26n, each on its best runtime and precision | shapes, " in matrix

@@ -100,3 +100,34 @@ def test_missing_runtime_is_one_line_naming_the_extra(runtime_files, runtime, tm
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-1500:]
     assert done.stderr.strip().splitlines()[-1] == (f"error: {runtime} models need the {runtime} runtime: "
                                                     f"pip install 'leakyolo[{runtime}]'")
+
+
+def test_ultralytics_own_files_are_baselines_with_cards(trained_run, learn_yaml, tmp_path):
+    from leakyolo.export.exporter import export_baselines
+    from leakyolo.export.options import ExportOptions
+
+    pytest.importorskip("nncf", reason="the [openvino-export] extra is not installed")
+    opts = ExportOptions(imgsz=64, raw=True, formats=("openvino", "ncnn"), calib_images=16, out=tmp_path)
+    files = {p.name: p for p in export_baselines(trained_run, opts)}
+    assert set(files) == {"leakyolo-n-64-raw-fp32-ultralytics_openvino_model",
+                          "leakyolo-n-64-raw-int8-ultralytics_openvino_model",
+                          "leakyolo-n-64-raw-fp32-ultralytics_ncnn_model"}
+    for name, folder in files.items():
+        card = json.loads(folder.with_suffix(".json").read_text())
+        assert card["exporter"] == "ultralytics" and card["runtime"] == runtime_of(folder)
+        assert 0 < card["accuracy"]["mAP50-95"] <= 1 and card["quantization"]["tool"].startswith("ultralytics export")
+        assert not (folder / "metadata.yaml").read_text().startswith("{")  # Ultralytics' own YAML, read as is
+        assert open_model(folder, threads=1).outputs[0].shape[1] == 4 + 3  # raw head: 4 box + 3 classes
+    int8 = json.loads(files["leakyolo-n-64-raw-int8-ultralytics_openvino_model"].with_suffix(".json").read_text())
+    assert int8["quantization"]["calibration"]["split"] == "train"  # never the val split it is judged on
+
+
+def test_a_baseline_needing_a_missing_tool_is_left_out_and_named(monkeypatch, capsys):
+    import importlib.util
+
+    from leakyolo.export.baselines import targets
+
+    find = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nncf" else find(name, *a))
+    assert targets(("onnx", "openvino", "ncnn")) == [("onnx", "int8"), ("openvino", "fp32"), ("ncnn", "fp32")]
+    assert "it needs nncf (pip install 'leakyolo[openvino-export]')" in capsys.readouterr().err

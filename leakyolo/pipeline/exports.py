@@ -19,14 +19,14 @@ def options(p: Plan, model: str, seed: int):
 
 
 def export_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path) -> list:
-    """The export stage of one trained model: FP32 + INT8 (+ Ultralytics' INT8 for YOLO26n); the files."""
+    """The export stage of one trained model: FP32 + INT8 (+ Ultralytics' own INT8 for YOLO26n); the files."""
     from leakyolo.export.exporter import export
 
     cfg, baseline, imgsz = p.cfg, model == BASELINE, row_imgsz(p.cfg, model)
     weights = run_dir / "weights" / "best.pt"
     stage_inputs = {"weights": sha256_file(weights), "imgsz": imgsz, "calib": cfg["calib_images"],
-                    "ultralytics_int8": baseline, "calib_method": "auto", "types": p.int8_types}
-    opts = options(p, model, seed).but(imgsz=imgsz, out=p.out / "onnx" / ds, with_ultralytics_int8=baseline)
+                    "ultralytics": baseline and "int8, train-split calibration", "calib_method": "auto", "types": p.int8_types}
+    opts = options(p, model, seed).but(imgsz=imgsz, out=p.out / "onnx" / ds, with_ultralytics=baseline)
     return p.st.run(f"export-{run_name(ds, model, seed)}", stage_inputs, lambda r: r,
                     lambda: [str(f) for f in export(run_dir, opts)])
 
@@ -57,15 +57,26 @@ def sweep_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path, whole: boo
 
 def runtimes_one(p: Plan, ds: str, model: str, seed: int, files: list) -> list:
     """The runtime stage of one trained model: OpenVINO / NCNN files made from its raw-head FP32 and INT8 files at
-    the training size (the runtime matrix's point), gated; runtimes whose extra is missing are said and skipped."""
+    the training size (the runtime matrix's point), gated, and for YOLO26n also Ultralytics' own files of that
+    point (the baselines a user would make); runtimes whose extra is missing are said and skipped."""
+    from leakyolo.export.exporter import export_baselines
     from leakyolo.export.targets import available, convert
 
     wanted = p.cfg.get("runtimes", ())
     formats = tuple(r for r in wanted if available(r))
-    prefix = f"{model}-s{seed}-{row_imgsz(p.cfg, model)}-raw-"
+    imgsz = row_imgsz(p.cfg, model)
+    prefix = f"{model}-s{seed}-{imgsz}-raw-"
     sources = sorted(f for f in files if Path(f).name.startswith(prefix) and f.endswith(("-fp32.onnx", "-int8.onnx")))
     if not formats or not sources:
         return []
     inputs = {"files": {Path(f).name: sha256_file(f) for f in sources}, "formats": formats}
-    return p.st.run(f"runtimes-{run_name(ds, model, seed)}", inputs, lambda r: r,
+    made = p.st.run(f"runtimes-{run_name(ds, model, seed)}", inputs, lambda r: r,
                     lambda: [str(f) for f in convert(sources, formats, log=p.st.say)])
+    if model != BASELINE:
+        return made
+    run_dir = p.out / "train" / run_name(ds, model, seed)
+    opts = options(p, model, seed).but(imgsz=imgsz, raw=True, formats=formats, out=p.out / "onnx" / ds)
+    inputs = {"weights": sha256_file(run_dir / "weights" / "best.pt"), "imgsz": imgsz, "formats": formats,
+              "calib": p.cfg["calib_images"]}
+    return made + p.st.run(f"ultralytics-{run_name(ds, model, seed)}", inputs, lambda r: r,
+                           lambda: [str(f) for f in export_baselines(run_dir, opts)])
