@@ -1,12 +1,14 @@
-"""`leakyolo arm`: run ONNX models in an emulated aarch64 userland (qemu user mode) and check them.
+"""`leakyolo arm`: run ONNX and NCNN models in an emulated aarch64 userland (qemu user mode) and check them.
 
 Parity: for each model and emulated core, the outputs on a fixed input against the model's reference
-outputs, computed here with graph optimisations off so that every QuantizeLinear / DequantizeLinear
+outputs, computed here: ONNX with graph optimisations off so that every QuantizeLinear / DequantizeLinear
 runs as written rather than through this CPU's integer kernels (on AVX2-only x86 those saturate and
-can be the ones that are off). FP32: within 1e-4 of the output range. INT8: the detections `detect`
-shows by default, within one quantisation step of the head's outputs (integer kernels round
-intermediate activations differently from the float reference, which can move low-scoring rows
-further). Cost: the guest instructions the inferring thread executes per inference, counted by a qemu
+can be the ones that are off), NCNN with its x86 build. FP32: within 1e-4 of the output range. INT8: the
+detections `detect` shows by default, within one quantisation step of the head's outputs (integer kernels
+round intermediate activations differently from the float reference, which can move low-scoring rows
+further). NCNN runs on its defaults, as a user's app would: fp16 storage and arithmetic where the core has
+them (the A76 does), so its raw outputs are held to fp16's tolerances: boxes within FP16_BOX of the input
+size, scores within FP16_SCORE. Cost: the guest instructions the inferring thread executes per inference, counted by a qemu
 plugin between markers around `session.run`, median of REPEATS after a warm-up, with their spread.
 Instruction counts rank models; they are not cycles and not a board's timing; emulated wall-clock
 time is never reported as latency. How the userland is built: docs/arm.md.
@@ -23,6 +25,7 @@ import numpy as np
 from leakyolo.base.defaults import CONF as DEFAULT_CONF
 from leakyolo.detect.model_file import head_prefix, input_size, is_end2end
 from leakyolo.detect.preprocess import preprocess, read_image
+from leakyolo.detect.runtimes import open_model, runtime_of
 from leakyolo.detect.session import OnnxModel
 from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_dir
@@ -30,20 +33,21 @@ from leakyolo.base.provenance import sha256_file, stamp
 
 from .arm_userland import build_plugin, ensure_userland, log, qemu_binary
 
-SCHEMA = "leakyolo.arm/2"  # 2: per-inference counts between markers, with spread; parity vs the Q/DQ reference
+SCHEMA = "leakyolo.arm/3"  # 3: NCNN folders too (rows name their runtime); 2: per-inference counts, spread
 CORES = {  # qemu -cpu name: /proc/cpuinfo the guest sees (must match the emulated core's features)
     "cortex-a72": ("0xd08", "0x0", "fp asimd evtstrm crc32 cpuid"),
     "cortex-a76": ("0xd0b", "0x4", "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid "
                                    "asimdrdm lrcpc dcpop asimddp"),
 }
 FP32_TOL = 1e-4
+FP16_BOX, FP16_SCORE = 0.02, 0.02  # converged YOLO26n at 160 px on the A76: 1.5 px boxes (0.9%)
 REPEATS = 3  # counted inferences after the warm-up one
 MARK_START, MARK_STOP = 0x4C45414B00, 0x4C45414B01  # must match qemu_insn.c
 GUEST = f"""
+import glob
 import os
 import sys
 import numpy as np
-import onnxruntime as ort
 model, inputs, outputs, runs = sys.argv[1:5]
 
 
@@ -54,15 +58,33 @@ def mark(offset):
         pass
 
 
-opts = ort.SessionOptions()
-opts.intra_op_num_threads = opts.inter_op_num_threads = 1
-opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
 x = np.load(inputs)["x"]
-feed = {{session.get_inputs()[0].name: x}}
+if os.path.isdir(model):  # an NCNN folder, on NCNN's defaults (fp16 storage and arithmetic where the core has them)
+    import ncnn
+    net = ncnn.Net()
+    net.opt.num_threads = 1
+    net.opt.use_vulkan_compute = False
+    param = glob.glob(os.path.join(model, "*.param"))[0]
+    assert net.load_param(param) == 0 and net.load_model(param[:-5] + "bin") == 0
+    names = sorted(net.output_names())
+
+    def infer():
+        with net.create_extractor() as ex:
+            ex.input(net.input_names()[0], ncnn.Mat(np.ascontiguousarray(x[0])))
+            return [np.array(ex.extract(name)[1])[None] for name in names]
+else:
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+    feed = {{session.get_inputs()[0].name: x}}
+
+    def infer():
+        return session.run(None, feed)
 for _ in range(int(runs)):
     mark({MARK_START})
-    y = session.run(None, feed)
+    y = infer()
     mark({MARK_STOP})
 np.savez(outputs, *y)
 """
@@ -116,6 +138,18 @@ def head_output_step(model_path: Path) -> float:
     return max(scales) if scales else 0.0
 
 
+def compare_fp16(ref: list, guest: list, size: tuple) -> dict:
+    """Raw outputs computed in fp16 against the fp32 reference: boxes within FP16_BOX of the input size, scores
+    within FP16_SCORE."""
+    from leakyolo.export.gates import compare_outputs
+
+    diff = compare_outputs(ref[0], guest[0], raw=True)
+    tol = FP16_BOX * max(size)
+    ok = diff["max_box_diff_px"] <= tol and diff["max_score_diff"] <= FP16_SCORE
+    return {"max_abs_diff": diff["max_box_diff_px"], "max_score_diff": diff["max_score_diff"], "tolerance": tol,
+            "score_tolerance": FP16_SCORE, "ok": bool(ok), "compared": int(ref[0].size)}
+
+
 def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -> dict:
     """Largest difference between the reference and guest outputs, and whether it is within tolerance.
 
@@ -148,14 +182,16 @@ def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = Tru
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for m in map(Path, models):
-            session = OnnxModel(m, threads=1, graph_opt="disable")  # the reference: Q/DQ as written
+            runtime = runtime_of(m)
+            session = (OnnxModel(m, threads=1, graph_opt="disable") if runtime == "onnxruntime"  # Q/DQ as written
+                       else open_model(m, threads=1))
             size = input_size(m, session.meta("imgsz"), session.inputs[0].shape)
             frame = read_image(image) if image else np.random.default_rng(0).integers(0, 255, (*size, 3), np.uint8)
             x = preprocess(frame, size)[0]
             x_file = tmp / f"{m.stem}-x.npz"
             np.savez(x_file, x=x)
             ref = session.run(x)
-            int8 = any(n.op_type == "QuantizeLinear" for n in onnx.load(str(m)).graph.node)
+            int8 = runtime == "onnxruntime" and any(n.op_type == "QuantizeLinear" for n in onnx.load(str(m)).graph.node)
             step = head_output_step(m) if int8 else 0.0
             stride = int(session.meta("stride") or 32)
             for core in cores:
@@ -164,7 +200,8 @@ def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = Tru
                 counts = guest_run(root, core, m, x_file, out, 1 + REPEATS if count else 1, plugin)
                 guest = list(np.load(out).values())
                 row = {"file": m.name, "sha256": sha256_file(m), "core": core, "precision": "int8" if int8 else "fp32",
-                       "parity": compare(ref, guest, int8, step, stride)}
+                       "runtime": runtime, "head": "nms-free" if is_end2end(ref[0]) else "raw", "parity": compare_fp16(ref, guest, size) if runtime == "ncnn"
+                       else compare(ref, guest, int8, step, stride)}
                 if count:
                     counted = counts[1:]  # the first inference warms up (allocations, kernel packing)
                     median = int(np.median(counted))

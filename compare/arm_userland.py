@@ -1,8 +1,8 @@
-"""An aarch64 Python + onnxruntime userland for qemu user-mode emulation, built without root tricks.
+"""An aarch64 Python + onnxruntime (+ NCNN) userland for qemu user-mode emulation, built without root tricks.
 
 Debian's arm64 packages (python3.11 and its libraries) are fetched with a private apt configuration
 and unpacked into a folder; onnxruntime and numpy aarch64 wheels (same versions as the host) are
-installed beside them. The qemu plugin header comes from Debian's qemu source package, so the
+installed beside them, and NCNN's (its module only: it imports nothing else) where the host has NCNN. The qemu plugin header comes from Debian's qemu source package, so the
 instruction-count plugin matches the installed qemu exactly. See docs/arm.md.
 """
 
@@ -91,14 +91,26 @@ def unpack_debs(debs: list, root: Path) -> None:
         (root / "lib").symlink_to("usr/lib")
 
 
+def host_version(package: str) -> str:
+    """The host's version of a package, '' when it is not installed."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def install_wheels(root: Path, wheels: Path) -> None:
-    """onnxruntime and numpy for aarch64, pinned to the host's versions, into root/pyarm."""
+    """onnxruntime and numpy (and NCNN, without its download helpers' dependencies) for aarch64, pinned to the
+    host's versions, into root/pyarm."""
     pins = [f"onnxruntime=={metadata.version('onnxruntime')}", f"numpy=={metadata.version('numpy')}"]
     platform_flags = [flag for p in PLATFORMS for flag in ("--platform", p)]
     common = ["--only-binary=:all:", *platform_flags, "--python-version", "3.11", "--implementation", "cp"]
-    run([sys.executable, "-m", "pip", "download", "-q", *common, "-d", str(wheels), *pins], "pip download (aarch64)")
-    run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheels), *common,
-         "--target", str(root / "pyarm"), *pins], "pip install --target (aarch64)")
+    ncnn = host_version("ncnn")
+    for extra, packages in [([], pins)] + ([(["--no-deps"], [f"ncnn=={ncnn}"])] if ncnn else []):
+        run([sys.executable, "-m", "pip", "download", "-q", *extra, *common, "-d", str(wheels), *packages],
+            "pip download (aarch64)")
+        run([sys.executable, "-m", "pip", "install", "-q", *extra, "--no-index", "--find-links", str(wheels), *common,
+             "--target", str(root / "pyarm"), *packages], "pip install --target (aarch64)")
 
 
 def plugin_header(base: Path) -> Path:
@@ -156,7 +168,7 @@ def ensure_userland() -> Path:
     qemu_binary()
     base = cache_dir("arm")
     root = base / "rootfs"
-    stamp = f"{metadata.version('onnxruntime')} {metadata.version('numpy')}"
+    stamp = f"{metadata.version('onnxruntime')} {metadata.version('numpy')} {host_version('ncnn')}".strip()
     if (root / READY).is_file() and (root / READY).read_text() == stamp:
         return root
     log(f"building an aarch64 userland in {root} (Debian arm64 python3.11, onnxruntime {stamp.split()[0]})")

@@ -12,7 +12,8 @@ from typing import NamedTuple, Optional
 
 from leakyolo.base.defaults import BASELINE, TRAINED_AT
 
-from .results import card_of, mean_spread, point, pooled_margin, row_key, row_label
+from .names import card_of, row_label
+from .results import mean_spread, point, pooled_margin, row_key
 from .tables import fmt
 
 

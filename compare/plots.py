@@ -13,7 +13,8 @@ from leakyolo.base.offline import configure_matplotlib
 from leakyolo.base.paths import safe_name
 
 from .frontier import HEAD_VIEWS, curve, family, family_front, pareto
-from .results import MAIN_VARIANTS, mean_spread, row_label as label
+from .names import MAIN_VARIANTS, how_made, row_label as label
+from .results import mean_spread
 
 MARKERS = "osD^v<>pPX*h"
 
@@ -93,7 +94,7 @@ def frontier(axes, series: dict, col: tuple, dataset: str) -> None:
             color = colormaps["tab10"](names.index(fam) % 10)
             ax.errorbar([p[0] for p in front], [p[1] for p in front], yerr=errs, capsize=2, color=color,
                         fmt=("-" if precision == "int8" else "--") + ("s" if variant else "o"), markersize=4,
-                        label=f"{fam} {precision}{' (Ultralytics quantize=8)' if variant else ''}")
+                        label=f"{fam} {precision}{f' ({how_made(variant)})' if variant else ''}")
             for lat, acc, size, _ in front:
                 ax.annotate(str(size), (lat, acc), textcoords="offset points", xytext=(3, 3), fontsize=6, color=color)
         ax.set_title(f"{dataset}, {view} head: Pareto fronts (labels: input px)\n{col[0]}, {col[1]} thread(s)",

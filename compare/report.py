@@ -19,8 +19,9 @@ from .curves import plateau_table
 from .frontier import collect_series, frontier_table, raw_accuracy, verdicts
 from .limits import limits
 from .plots import plots
-from .results import averages, best_rates, card_of, collect, load_results, model_names, row_label
-from .runtimes import runtime_table, runtime_verdicts
+from .names import card_of, model_names, row_label
+from .results import averages, best_rates, collect, load_results
+from .runtimes import arm_best, runtime_table, runtime_verdicts
 from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
 from .targets import check as check_targets
 
@@ -28,7 +29,10 @@ README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo rep
 TARGETS_TEXT = ("What LeakYOLO is for: its INT8 model much faster than YOLO26n at the same accuracy. Each line is "
                 "computed from the tables above; the accuracy target counts only with at least 2 seeds per model.")
 ARM_TEXT = ("Parity: the emulated core's outputs against the model's reference outputs (ONNX Runtime with graph "
-            "optimisations off, so Q/DQ runs as written rather than through one CPU's integer kernels). "
+            "optimisations off, so Q/DQ runs as written rather than through one CPU's integer kernels; NCNN's x86 "
+            "build, within fp16's tolerance where the core computes in fp16: NCNN's default on the A76, not the A72). "
+            "The second table: each model's raw-head files on each runtime, the runtime and precision with the fewest "
+            "instructions, and that against YOLO26n's fewest (its files by us and by Ultralytics). "
             "Instructions: executed by the inferring thread per inference, the median of several after a warm-up "
             "(spread: (max - min) / median). They rank models; they are not cycles and not a board's latency. "
             "Emulated wall-clock time is never reported.")
@@ -131,7 +135,9 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
         page.section("Runtimes", matrix + ([judged] if judged[1] else []), intro=RUNTIMES_TEXT)
     add_frontier(page, results, columns, series, verdict)
     if results.arms:
-        page.section("Emulated ARM (qemu user mode)", [arm_table(results.arms, model_names(results))], ARM_TEXT)
+        names = model_names(results)
+        tables = [t for t in (arm_table(results.arms, names), arm_best(results, names)) if t[1]]
+        page.section("Emulated ARM (qemu user mode)", tables, ARM_TEXT)
     if targets[1]:
         page.section("Targets", [targets], intro=TARGETS_TEXT)
     page.paragraph(METHOD_TEXT.format(peaks=gemm_peaks_text(peaks, best_rates(results.benches, "fp32_peak_gops"))))
@@ -224,7 +230,9 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     names, series = model_names(results), collect_series(results)
     targets = check_targets(averages(rows), columns, peaks, [
         (names.get(r["sha256"], r["file"]), r["precision"], r["core"], r.get("instructions_per_inference"))
-        for _, record in results.arms for r in record["models"]], raw_accuracy(series))
+        for _, record in results.arms for r in record["models"]  # the main files: ONNX Runtime, NMS-free head
+        if (r.get("runtime", "onnxruntime"), r.get("head", "nms-free")) == ("onnxruntime", "nms-free")],
+        raw_accuracy(series))
     trainings = [t for _, r in results.trainings for t in r["models"]]
     images = plots(rows, columns, sorted({k.dataset for k in rows}), series, trainings)
     page = Page(title, note)

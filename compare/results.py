@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from leakyolo.base.defaults import DISTILLED
 from leakyolo.base.errors import UserError
 
 from leakyolo.detect.bench import SCHEMA as BENCH_SCHEMA
@@ -18,6 +17,7 @@ from leakyolo.detect.bench import SCHEMA as BENCH_SCHEMA
 from .arm import SCHEMA as ARM_SCHEMA
 from .curves import SCHEMA as TRAIN_SCHEMA
 from .evaluate import SCHEMA as EVAL_SCHEMA
+from .names import card_of, display_model, variant
 
 NUM, TEXT, OPT_NUM, OPT_TEXT = (int, float), (str,), (int, float, type(None)), (str, type(None))
 CARD = {"?model": OPT_TEXT, "?precision": OPT_TEXT, "?dataset": OPT_TEXT, "?head": OPT_TEXT, "?activation": OPT_TEXT,
@@ -151,51 +151,10 @@ def check_common_models(benches: list) -> None:
         raise UserError(f"the machines in {names} benchmarked no common model file (sha256); nothing to compare")
 
 
-RUNTIME_NAMES = {"onnxruntime": "ONNX Runtime", "openvino": "OpenVINO", "ncnn": "NCNN"}
-MAIN_VARIANTS = ("", "ultralytics")  # the main tables and figures: ONNX Runtime files; other runtimes have their own
-
-
-def variant(card: dict) -> str:
-    """How a file differs from our ONNX Runtime file of its model and precision: made by Ultralytics' own exporter
-    ('ultralytics'), run on another runtime ('openvino', 'ncnn'), or both ('ultralytics-openvino'); '' for ours on
-    ONNX Runtime. (Cards before the exporter field say Ultralytics in their quantization tool.)"""
-    runtime = card.get("runtime") or "onnxruntime"
-    made = card.get("exporter") == "ultralytics" or "ultralytics" in (card.get("quantization") or "")
-    return "-".join(["ultralytics"] * made + [runtime] * (runtime != "onnxruntime"))
-
-
-def split_variant(how: str) -> tuple:
-    """(made by Ultralytics, runtime) of a variant; the runtime is 'onnxruntime' when none is named."""
-    made = how.startswith("ultralytics")
-    return made, how.removeprefix("ultralytics").strip("-") or "onnxruntime"
-
-
-def display_model(card: dict, fallback: str) -> str:
-    """The model's name in a report: a model trained with a teacher is its own row ('-distilled');
-    a converted one is already named for it."""
-    name = card.get("model") or fallback
-    return name + DISTILLED if card.get("teacher") and not card.get("converted_from") else name
-
-
 def row_key(card: dict, fallback: str) -> RowKey:
     """Rows group files of the same model, precision, variant and dataset (seeds aggregate)."""
     return RowKey(card.get("dataset") or "?", display_model(card, fallback), card.get("precision") or "?",
                   variant(card))
-
-
-def row_label(key) -> str:
-    """A row's (or series') model and precision in words; Ultralytics' own files and other runtimes said so."""
-    made, runtime = split_variant(key.variant)
-    how = ("Ultralytics INT8" if runtime == "onnxruntime" else f"Ultralytics' {RUNTIME_NAMES[runtime]} export") \
-        if made else RUNTIME_NAMES.get(runtime, runtime) if key.variant else ""
-    return f"{key.model} {key.precision}{f' ({how})' if how else ''}"
-
-
-def card_of(m: dict, record: dict) -> dict:
-    """A result row's card, its dataset filled in from an eval record's data and its runtime from the row when
-    the card has none."""
-    return {**m["card"], "dataset": m["card"].get("dataset") or record.get("data", {}).get("name"),
-            "runtime": m["card"].get("runtime") or m.get("runtime")}
 
 
 def point(m: dict) -> tuple:
@@ -297,10 +256,3 @@ def averages(rows: dict) -> dict:
     return {k: {"lat": {c: mean_spread(v)[0] for c, v in r.lat.items()}, "map": mean_spread(r.map)[0],
                 "std": mean_spread(r.map)[1], "seeds": len(r.map), "giga_ops": r.giga_ops, "imgsz": r.imgsz}
             for k, r in rows.items()}
-
-
-def model_names(results: Results) -> dict:
-    """sha256 -> the model's display name (Ultralytics' quantize=8 INT8 marked)."""
-    return {m["sha256"]: display_model(m["card"], m["file"]) + (" (Ultralytics quantize=8)"
-                                                                  if variant(card_of(m, r)) == "ultralytics" else "")
-            for _, r in results.benches + results.evals for m in r["models"]}

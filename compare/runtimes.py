@@ -5,7 +5,8 @@ runtime has (NCNN takes no NMS-free head)."""
 from leakyolo.base.defaults import BASELINE
 
 from .frontier import family_front, judged, pareto, size_step, subjects
-from .results import RUNTIME_NAMES, card_of, display_model, mean_spread, point, split_variant, variant
+from .names import RUNTIME_NAMES, base_name, card_of, display_model, split_variant, variant
+from .results import mean_spread, point
 
 MATRIX_HEAD = "raw"
 BY_ULTRALYTICS = " (Ultralytics' export)"
@@ -77,3 +78,41 @@ def runtime_verdicts(series: dict, columns: list) -> tuple:
                 body.append([f"{model} vs {BASELINE}, each on its best runtime and precision",
                              f"{dataset}, {col[0]}, {col[1]} thr", *judged(ours, theirs, step)])
     return ["frontier (raw head + NMS)", "where", "seeds, margin (points)", "verdict"], body
+
+
+ARM_KINDS = (("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("ncnn", "fp32"))
+
+
+def arm_cell(cell) -> str:
+    """'82.1 M · 0.712' (instructions per inference, the file's mAP50-95 where evaluated); '—' for no file."""
+    if not cell:
+        return "—"
+    n, acc = cell
+    return f"{n / 1e6:.1f} M" + (f" · {acc:.3f}" if acc is not None else "")
+
+
+def arm_best(results, names: dict) -> tuple:
+    """(header, body): emulated-ARM instructions per inference of each model's raw-head files on each runtime (the
+    ARM stage's seed), the fewest, and that against YOLO26n's fewest (its files by us and by Ultralytics) per core.
+    Each cell: instructions, then the file's mAP50-95 from the x86 eval (NCNN computes in fp16 on the A76: its accuracy there
+    is not measured). Empty without an NCNN row."""
+    rows = [r for _, record in results.arms for r in record["models"]
+            if r.get("head") == MATRIX_HEAD and r.get("instructions_per_inference")]
+    if not any(r.get("runtime") == "ncnn" for r in rows):
+        return [], []
+    acc = {m["sha256"]: m.get("mAP50-95") for _, record in results.evals for m in record["models"]}
+    found = {}  # (core, model) -> {(runtime, precision): (instructions, mAP)}
+    for r in rows:
+        found.setdefault((r["core"], names.get(r["sha256"], r["file"])), {})[r["runtime"], r["precision"]] = (
+            r["instructions_per_inference"], acc.get(r["sha256"]))
+    theirs = {core: min(n for (c, model), cells in found.items() if c == core and base_name(model) == BASELINE
+                        for n, _ in cells.values()) for core, _ in found}
+    header = ["emulated core", "model", *(f"{RUNTIME_NAMES[r]} {p.upper()}" for r, p in ARM_KINDS), "fewest",
+              "fewest vs YOLO26n's fewest"]
+    body = []
+    for (core, model), cells in sorted(found.items()):
+        text = [arm_cell(cells.get(kind)) for kind in ARM_KINDS]
+        (runtime, precision), (n, _) = min(cells.items(), key=lambda kv: kv[1][0])
+        ratio = f"{n / theirs[core]:.2f}x" if theirs.get(core) else "—"
+        body.append([core, model, *text, f"{RUNTIME_NAMES[runtime]} {precision.upper()}", ratio])
+    return header, body

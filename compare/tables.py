@@ -3,7 +3,8 @@
 import html
 import re
 
-from .results import MAIN_VARIANTS, RowKey, mean_spread
+from .names import MAIN_VARIANTS, how_made
+from .results import RowKey, mean_spread
 from leakyolo.detect.stats import achieved_gops
 from .targets import BASE as BASELINE
 
@@ -32,7 +33,7 @@ def int8_share(row, precision: str, p50, peak) -> str:
 
 
 def precision_label(key: RowKey) -> str:
-    return key.precision + (" (Ultralytics quantize=8)" if key.variant == "ultralytics" else "")
+    return key.precision + (f" ({how_made(key.variant)})" if key.variant else "")
 
 
 def onnx_runtime_rows(rows: dict, dataset: str) -> list:
@@ -115,20 +116,23 @@ def detail_table(rows: dict, columns: list, peaks: dict, dataset: str) -> tuple:
 
 
 def arm_table(arms: list, names: dict) -> tuple:
-    """Emulated-ARM parity and instructions per inference, with the ratio to YOLO26n FP32 per core."""
+    """Emulated-ARM parity and instructions per inference, with the ratio to YOLO26n FP32 on ONNX Runtime with the
+    same head, per core."""
+    from .names import RUNTIME_NAMES
+
     rows = [r for _, record in arms for r in record["models"]]
-    base = {r["core"]: r.get("instructions_per_inference") for r in rows
-            if names.get(r["sha256"]) == BASELINE[0] and r["precision"] == "fp32"}
-    header = ["model", "precision", "emulated core", "parity (max abs diff)", "instructions / inference (M)",
-              "spread", "vs YOLO26n FP32"]
+    runtime, head = (lambda r: r.get("runtime", "onnxruntime")), (lambda r: r.get("head", "nms-free"))
+    base = {(r["core"], head(r)): r.get("instructions_per_inference") for r in rows
+            if (names.get(r["sha256"]), r["precision"], runtime(r)) == (BASELINE[0], "fp32", "onnxruntime")}
+    header = ["model", "precision", "runtime", "head", "emulated core", "parity (max abs diff)",
+              "instructions / inference (M)", "spread", "vs YOLO26n FP32 (ONNX Runtime, same head)"]
     body = []
     for r in rows:
-        n = r.get("instructions_per_inference")
-        ratio = f"{n / base[r['core']]:.2f}x" if n and base.get(r["core"]) else "—"
+        n, ref = r.get("instructions_per_inference"), base.get((r["core"], head(r)))
         spread = f"{r['instructions_spread']:.2%}" if "instructions_spread" in r else "—"
-        body.append([names.get(r["sha256"], r["file"]), r["precision"], r["core"],
+        body.append([names.get(r["sha256"], r["file"]), r["precision"], RUNTIME_NAMES[runtime(r)], head(r), r["core"],
                      f"{'ok' if r['parity']['ok'] else 'FAIL'} ({r['parity']['max_abs_diff']:.2g})",
-                     f"{n / 1e6:.1f}" if n else "—", spread, ratio])
+                     f"{n / 1e6:.1f}" if n else "—", spread, f"{n / ref:.2f}x" if n and ref else "—"])
     return header, body
 
 

@@ -73,3 +73,39 @@ def test_arm_section_in_report(exported, learn_yaml, pipeline_out, tmp_path):
                                                              image=first_val_image(learn_yaml), count=False))
     md = report([pipeline_out / "results" / "eval-shapes.json", arm_json], tmp_path / "r").read_text()
     assert "## Emulated ARM (qemu user mode)" in md and "cortex-a76" in md
+
+
+def test_fp16_parity_holds_boxes_to_the_input_size_and_scores_absolutely():
+    from leakyolo.compare.arm import compare_fp16
+
+    ref = np.zeros((1, 7, 10), np.float32)
+    ref[:, :4] = 100.0
+    near, far, bad_score = ref.copy(), ref.copy(), ref.copy()
+    near[:, :4] += 3.0  # under 2% of 160 px: fp16's rounding through the network
+    far[:, :4] += 3.5
+    bad_score[:, 5] += 0.03
+    assert compare_fp16([ref], [near], (160, 160))["ok"]
+    assert not compare_fp16([ref], [far], (160, 160))["ok"]
+    assert not compare_fp16([ref], [bad_score], (160, 160))["ok"]
+
+
+def test_arm_best_runtime_counts_their_own_files_too():
+    from leakyolo.compare.results import Results
+    from leakyolo.compare.runtimes import arm_best
+
+    def row(sha, runtime, precision, n, core="cortex-a76", head="raw"):
+        return {"file": sha, "sha256": sha, "core": core, "runtime": runtime, "precision": precision, "head": head,
+                "parity": {"ok": True, "max_abs_diff": 0.0}, "instructions_per_inference": n}
+
+    names = {"a": "leakyolo-n", "b": "leakyolo-n", "c": "leakyolo-n", "d": "yolo26n", "e": "yolo26n",
+             "f": "yolo26n (Ultralytics' NCNN export)", "g": "leakyolo-n"}
+    arms = [(None, {"models": [row("a", "onnxruntime", "fp32", 230e6), row("b", "onnxruntime", "int8", 98e6),
+                               row("c", "ncnn", "fp32", 82e6), row("d", "onnxruntime", "int8", 157e6),
+                               row("e", "ncnn", "fp32", 130e6), row("f", "ncnn", "fp32", 118e6),
+                               row("g", "onnxruntime", "int8", 50e6, head="nms-free")]})]  # not the raw head
+    evals = [(None, {"models": [{"sha256": "b", "mAP50-95": 0.7}]})]
+    header, body = arm_best(Results([], evals, arms), names)
+    rows = {r[1]: r for r in body}
+    assert rows["leakyolo-n"][2:] == ["230.0 M", "98.0 M · 0.700", "82.0 M", "NCNN FP32", "0.69x"]  # 82 / 118
+    assert rows["yolo26n (Ultralytics' NCNN export)"][-2:] == ["NCNN FP32", "1.00x"]  # theirs: the fewest of both
+    assert arm_best(Results([], evals, [(None, {"models": arms[0][1]["models"][:2]})]), names) == ([], [])  # no NCNN

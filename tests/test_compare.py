@@ -216,7 +216,8 @@ def test_report_checks_the_targets(pipeline_out, tmp_path):
 
 
 def test_rows_name_distilled_and_converted_models_and_their_training_cost():
-    from leakyolo.compare.results import Row, display_model
+    from leakyolo.compare.names import display_model
+    from leakyolo.compare.results import Row
     from leakyolo.compare.tables import training_cost
 
     assert display_model({"model": "leakyolo-n", "teacher": "yolo26n"}, "f") == "leakyolo-n-distilled"

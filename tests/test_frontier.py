@@ -216,7 +216,8 @@ def test_trails_and_slower_only_where_they_hold():
 
 
 def test_variants_name_who_made_a_file_and_where_it_runs():
-    from leakyolo.compare.results import RowKey, row_label, split_variant, variant
+    from leakyolo.compare.names import row_label, split_variant, variant
+    from leakyolo.compare.results import RowKey
 
     cases = {"": {}, "openvino": {"runtime": "openvino"}, "ultralytics": {"quantization": "ultralytics export(...)"},
              "ultralytics-openvino": {"runtime": "openvino", "exporter": "ultralytics"},
@@ -225,5 +226,5 @@ def test_variants_name_who_made_a_file_and_where_it_runs():
         assert variant(card) == expected
     assert split_variant("ultralytics-ncnn") == (True, "ncnn") and split_variant("") == (False, "onnxruntime")
     labels = [row_label(RowKey("d", "yolo26n", "int8", v)) for v in cases]
-    assert labels == ["yolo26n int8", "yolo26n int8 (OpenVINO)", "yolo26n int8 (Ultralytics INT8)",
+    assert labels == ["yolo26n int8", "yolo26n int8 (OpenVINO)", "yolo26n int8 (Ultralytics quantize=8)",
                       "yolo26n int8 (Ultralytics' OpenVINO export)", "yolo26n int8 (Ultralytics' NCNN export)"]

@@ -1,6 +1,7 @@
 """The main job: every artifact, skip-on-rerun, and resume after an interrupted training."""
 
 import json
+import shutil
 
 import cv2
 import pytest
@@ -65,6 +66,12 @@ def test_pipeline_runtime_matrix(pipeline_out):
     main_table = text.split("## Dataset: shapes")[1].split("\n## ")[0]
     assert "OpenVINO" not in main_table and "NCNN" not in main_table  # other runtimes only in their matrix
     assert "| leakyolo-n vs yolo26n, each on its best runtime and precision | shapes, " in matrix
+    if shutil.which("qemu-aarch64"):  # the ARM stage: the raw head on each runtime, their NCNN files included
+        arm = json.loads((pipeline_out / "results" / "arm-shapes.json").read_text())["models"]
+        ncnn = {r["file"] for r in arm if r["runtime"] == "ncnn"}
+        assert ncnn == {"leakyolo-n-s0-64-raw-fp32_ncnn_model", "yolo26n-s0-64-raw-fp32_ncnn_model",
+                        "yolo26n-s0-64-raw-fp32-ultralytics_ncnn_model"}
+        assert "| cortex-a76 | yolo26n (Ultralytics' NCNN export) | — | — | " in text  # the fewest-instructions table
 
 
 def test_rerun_skips_every_stage(pipeline_out, capsys):

@@ -10,6 +10,7 @@ import pytest
 from leakyolo.cli import main
 from leakyolo.detect.runtimes import open_model, runtime_of
 
+from test_arm import needs_qemu
 from test_detect import cli, val_images
 
 pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
@@ -131,3 +132,17 @@ def test_a_baseline_needing_a_missing_tool_is_left_out_and_named(monkeypatch, ca
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nncf" else find(name, *a))
     assert targets(("onnx", "openvino", "ncnn")) == [("onnx", "int8"), ("openvino", "fp32"), ("ncnn", "fp32")]
     assert "it needs nncf (pip install 'leakyolo[openvino-export]')" in capsys.readouterr().err
+
+
+@needs_qemu
+def test_ncnn_runs_on_emulated_arm_with_fp16_on_the_a76(runtime_files, learn_yaml):
+    from leakyolo.compare.arm import arm_check
+    from leakyolo.pipeline.measure import first_val_image
+
+    folder = runtime_files["leakyolo-n-96-raw-fp32_ncnn_model"]
+    rows = {r["core"]: r for r in arm_check([folder], ("cortex-a72", "cortex-a76"),
+                                            image=first_val_image(learn_yaml))["models"]}
+    assert all(r["runtime"] == "ncnn" and r["head"] == "raw" and r["parity"]["ok"] for r in rows.values())
+    assert rows["cortex-a72"]["parity"]["max_abs_diff"] < 0.01  # fp32 arithmetic there: the x86 build's outputs
+    assert rows["cortex-a76"]["parity"]["max_abs_diff"] > rows["cortex-a72"]["parity"]["max_abs_diff"]  # fp16
+    assert rows["cortex-a76"]["instructions_per_inference"] < rows["cortex-a72"]["instructions_per_inference"]

@@ -55,6 +55,12 @@ def sweep_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path, whole: boo
     return files
 
 
+def matrix_files(p: Plan, model: str, seed: int, files: list) -> list:
+    """One trained model's ONNX files at the runtime matrix's point: raw head, its training size, FP32 and INT8."""
+    prefix = f"{model}-s{seed}-{row_imgsz(p.cfg, model)}-raw-"
+    return sorted(f for f in files if Path(f).name.startswith(prefix) and f.endswith(("-fp32.onnx", "-int8.onnx")))
+
+
 def runtimes_one(p: Plan, ds: str, model: str, seed: int, files: list) -> list:
     """The runtime stage of one trained model: OpenVINO / NCNN files made from its raw-head FP32 and INT8 files at
     the training size (the runtime matrix's point), gated, and for YOLO26n also Ultralytics' own files of that
@@ -64,9 +70,7 @@ def runtimes_one(p: Plan, ds: str, model: str, seed: int, files: list) -> list:
 
     wanted = p.cfg.get("runtimes", ())
     formats = tuple(r for r in wanted if available(r))
-    imgsz = row_imgsz(p.cfg, model)
-    prefix = f"{model}-s{seed}-{imgsz}-raw-"
-    sources = sorted(f for f in files if Path(f).name.startswith(prefix) and f.endswith(("-fp32.onnx", "-int8.onnx")))
+    imgsz, sources = row_imgsz(p.cfg, model), matrix_files(p, model, seed, files)
     if not formats or not sources:
         return []
     inputs = {"files": {Path(f).name: sha256_file(f) for f in sources}, "formats": formats}

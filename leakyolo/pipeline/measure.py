@@ -22,7 +22,7 @@ def first_val_image(data_yaml: str) -> Path:
     return val_images(data_yaml)[0]
 
 
-def measure(p: Plan, ds: str, files: list, first_seed_files: list) -> list:
+def measure(p: Plan, ds: str, files: list, arm_files: list) -> list:
     """Eval and bench stages of one dataset's files (+ emulated ARM on the first dataset); result files."""
     from leakyolo.compare.evaluate import evaluate
     from leakyolo.detect.bench import SCHEMA as BENCH_SCHEMA
@@ -37,8 +37,8 @@ def measure(p: Plan, ds: str, files: list, first_seed_files: list) -> list:
              lambda: str(write_json(bench_json, bench(files, **p.cfg["bench"], image=first_val_image(data_yaml)))))
     results = [eval_json, bench_json, learning_curves(p, ds)]
     if ds == p.cfg["data"][0]:
-        results += emulated_arm(p, ds, {Path(f).name: hashes[Path(f).name] for f in first_seed_files},
-                                first_seed_files)
+        results += emulated_arm(p, ds, {Path(f).name: hashes[Path(f).name] for f in arm_files},
+                                arm_files)
     return results
 
 

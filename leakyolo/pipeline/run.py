@@ -7,7 +7,9 @@ from leakyolo.base.defaults import RUN_FOLDER
 
 from .demo import finish
 from .estimate import disk_need_gb
-from .exports import export_one, runtimes_one, sweep_one
+from leakyolo.detect.runtimes import runtime_of
+
+from .exports import export_one, matrix_files, runtimes_one, sweep_one
 from .jobs import core_groups
 from .measure import measure
 from .plan import Plan, announce, build_data, settle
@@ -50,16 +52,23 @@ def pipeline(profile: str = "quick", data=None, models=None, imgsz=None, seeds=N
 
 def dataset_stages(p: Plan, ds: str) -> list:
     """Train (or find trained), export, sweep and measure one dataset's rows; its result files."""
-    cfg, files, first_seed_files = p.cfg, [], []
+    cfg, files, arm_files = p.cfg, [], []
     trainings = [(model, seed) for d, model, seed in p.inputs_of if d == ds]  # by seed, then model
+
+    def on_arm(model: str, seed: int) -> bool:
+        """Whether a training's files go to the emulated ARM stage: one set per architecture."""
+        return seed == cfg["seeds"][0] and row_imgsz(cfg, model) == cfg["imgsz"]
+
     for model, seed in trainings:
         exported = export_one(p, ds, model, seed, train_one(p, ds, model, seed))
         files += exported
-        main_size = row_imgsz(cfg, model) == cfg["imgsz"]  # ARM: one file per architecture
-        first_seed_files += exported if seed == cfg["seeds"][0] and main_size else []
+        arm_files += exported if on_arm(model, seed) else []
     for model, seed in trainings:
         files += sweep_one(p, ds, model, seed, p.out / "train" / run_name(ds, model, seed),
                            whole=seed in cfg["seeds"][:cfg["sweep"]["seeds"]])
     for model, seed in trainings:
-        files += runtimes_one(p, ds, model, seed, files)
-    return measure(p, ds, files, first_seed_files)
+        made = runtimes_one(p, ds, model, seed, files)
+        if on_arm(model, seed):  # and the raw head on each runtime
+            arm_files += matrix_files(p, model, seed, files) + [f for f in made if runtime_of(f) == "ncnn"]
+        files += made
+    return measure(p, ds, files, arm_files)
