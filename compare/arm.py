@@ -33,7 +33,7 @@ from leakyolo.base.provenance import sha256_file, stamp
 
 from .arm_userland import build_plugin, ensure_userland, log, qemu_binary
 
-SCHEMA = "leakyolo.arm/3"  # 3: NCNN folders too (rows name their runtime); 2: per-inference counts, spread
+SCHEMA = "leakyolo.arm/2"  # 2: per-inference counts between markers, with spread; rows may name runtime and head
 CORES = {  # qemu -cpu name: /proc/cpuinfo the guest sees (must match the emulated core's features)
     "cortex-a72": ("0xd08", "0x0", "fp asimd evtstrm crc32 cpuid"),
     "cortex-a76": ("0xd0b", "0x4", "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid "

@@ -17,6 +17,7 @@ from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 from .curves import RULE as PLATEAU_RULE
 from .curves import plateau_table
 from .frontier import collect_series, frontier_table, raw_accuracy, verdicts
+from .answer import answer
 from .limits import limits
 from .plots import plots
 from .names import card_of, model_names, row_label
@@ -26,6 +27,7 @@ from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdo
 from .targets import check as check_targets
 
 README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
+ANSWER_BEGIN, ANSWER_END = "<!-- leakyolo answer: begin -->", "<!-- leakyolo answer: end -->"
 TARGETS_TEXT = ("What LeakYOLO is for: its INT8 model much faster than YOLO26n at the same accuracy. Each line is "
                 "computed from the tables above; the accuracy target counts only with at least 2 seeds per model.")
 ARM_TEXT = ("Parity: the emulated core's outputs against the model's reference outputs (ONNX Runtime with graph "
@@ -195,43 +197,57 @@ def add_appendix(page: Page, results, rows: dict, images: dict, base: Path) -> N
                       f"{html.escape(json.dumps(scrub(r, base), indent=1))}</pre></details>" for f, r in results.all)]
 
 
-def readme_parts(readme) -> tuple:
-    """The README's text before and after its report markers (checked before anything is written)."""
+def between(doc: str, begin: str, end: str) -> tuple:
+    """(before, after) of the one begin ... end marker pair in doc, or None when doc has no such pair."""
+    if doc.count(begin) != 1 or doc.count(end) != 1 or doc.index(begin) > doc.index(end):
+        return None
+    head, rest = doc.split(begin)
+    return head + begin + "\n", "\n" + end + rest.split(end)[1]
+
+
+def read_readme(readme) -> str:
+    """The README's text, checked for its report markers before anything is written."""
     readme = Path(readme)
     try:
         doc = readme.read_text()
     except OSError as e:
         raise UserError(f"{readme}: cannot read it ({type(e).__name__}); pass the README to update") from None
-    if doc.count(README_BEGIN) != 1 or doc.count(README_END) != 1 or doc.index(README_BEGIN) > doc.index(README_END):
+    if not between(doc, README_BEGIN, README_END):
         raise UserError(f"{readme}: needs one '{README_BEGIN}' line and one '{README_END}' line where the table goes")
-    head, rest = doc.split(README_BEGIN)
-    return head + README_BEGIN + "\n", "\n" + README_END + rest.split(README_END)[1]
+    return doc
 
 
-def splice_readme(readme, around: tuple, brief: str, report_md: Path) -> None:
-    """Put the summary, with a link to the whole report, between the README's markers."""
+def splice_readme(readme, doc: str, brief: str, first_screen: str, report_md: Path) -> None:
+    """Put the summary, with a link to the whole report, between the README's report markers, and the answer
+    between its answer markers where it has them."""
     link = Path(os.path.relpath(report_md.resolve(), Path(readme).resolve().parent)).as_posix()
-    atomic_write_bytes(readme, f"{around[0]}{brief}\nThe whole report (every precision, thread count, emulated "
-                               f"ARM, figures, machine, sources, commands): [{link}]({link}).{around[1]}".encode())
+    head, tail = between(doc, README_BEGIN, README_END)
+    doc = (f"{head}{brief}\nThe whole report (every precision, thread count, emulated ARM, figures, machine, sources, "
+           f"commands): [{link}]({link}).{tail}")
+    around = between(doc, ANSWER_BEGIN, ANSWER_END)
+    if around and first_screen:
+        doc = f"{around[0]}{first_screen}{around[1]}"
+    atomic_write_bytes(readme, doc.encode())
 
 
 def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison", note: str = "",
            readme: Optional[Union[str, Path]] = None, relative_to: Optional[Union[str, Path]] = None) -> Path:
     """Write report.md, summary.md, report.html, the plots and the merged inputs into out; return report.md.
 
-    readme: also put summary.md, with a link to report.md, between that README's report markers.
+    readme: also put summary.md, with a link to report.md, between that README's report markers, and the
+    first-screen answer (compare/answer.py) between its answer markers where it has them.
     relative_to: the run folder that paths in the report are written relative to (default: the folder
     above the first result file's folder, i.e. the run folder for RUN/results/*.json); no absolute path
     of the building machine is written.
     """
     results = load_results(files)
-    around = readme_parts(readme) if readme else None
+    doc = read_readme(readme) if readme else None
     rows, columns, peaks = collect(results)
     names, series = model_names(results), collect_series(results)
     targets = check_targets(averages(rows), columns, peaks, [
         (names.get(r["sha256"], r["file"]), r["precision"], r["core"], r.get("instructions_per_inference"))
         for _, record in results.arms for r in record["models"]  # the main files: ONNX Runtime, NMS-free head
-        if (r.get("runtime", "onnxruntime"), r.get("head", "nms-free")) == ("onnxruntime", "nms-free")],
+        if r.get("runtime", "onnxruntime") == "onnxruntime" and r.get("head") in (None, "nms-free")],
         raw_accuracy(series))
     trainings = [t for _, r in results.trainings for t in r["models"]]
     images = plots(rows, columns, sorted({k.dataset for k in rows}), series, trainings)
@@ -257,6 +273,6 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
                     verdicts(series, datasets, columns[:1]), rests_on)
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
     path = atomic_write_bytes(out / "report.md", ("\n".join(page.md) + "\n").encode())
-    if around:
-        splice_readme(readme, around, brief, path)
+    if doc:
+        splice_readme(readme, doc, brief, answer(series, columns, machines, datasets, note), path)
     return path

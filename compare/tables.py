@@ -121,7 +121,7 @@ def arm_table(arms: list, names: dict) -> tuple:
     from .names import RUNTIME_NAMES
 
     rows = [r for _, record in arms for r in record["models"]]
-    runtime, head = (lambda r: r.get("runtime", "onnxruntime")), (lambda r: r.get("head", "nms-free"))
+    runtime, head = (lambda r: r.get("runtime", "onnxruntime")), (lambda r: r.get("head", "—"))  # older rows: no head
     base = {(r["core"], head(r)): r.get("instructions_per_inference") for r in rows
             if (names.get(r["sha256"]), r["precision"], runtime(r)) == (BASELINE[0], "fp32", "onnxruntime")}
     header = ["model", "precision", "runtime", "head", "emulated core", "parity (max abs diff)",

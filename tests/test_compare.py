@@ -155,11 +155,15 @@ def test_report_writes_readme_block(pipeline_out, tmp_path):
     results = pipeline_out / "results"
     files = [results / "bench-shapes.json", results / "eval-shapes.json"]
     readme = tmp_path / "README.md"
-    readme.write_text("# Title\n\nintro\n<!-- leakyolo report: begin -->\nold table\n"
-                      "<!-- leakyolo report: end -->\ntail\n")
+    readme.write_text("# Title\n\n<!-- leakyolo answer: begin -->\nold answer\n<!-- leakyolo answer: end -->\n"
+                      "intro\n<!-- leakyolo report: begin -->\nold table\n<!-- leakyolo report: end -->\ntail\n")
     report(files, tmp_path / "docs" / "r", title="T", note="n", readme=readme)
     once = readme.read_text()
-    assert once.startswith("# Title\n\nintro\n<!-- leakyolo report: begin -->\n**T** (n). Latency measured on ")
+    first_screen, rest = once.split("<!-- leakyolo answer: end -->\nintro\n")
+    assert first_screen.startswith("# Title\n\n<!-- leakyolo answer: begin -->\n**Should I deploy leakyolo-n INT8 "
+                                   "instead of yolo26n on my CPU?** Measured on shapes (n)")
+    assert "old answer" not in first_screen and "At the same input size (64 px, raw head + NMS)" in first_screen
+    assert rest.startswith("<!-- leakyolo report: begin -->\n**T** (n). Latency measured on ")
     assert once.endswith("[docs/r/report.md](docs/r/report.md).\n<!-- leakyolo report: end -->\ntail\n")
     assert "old table" not in once and "shapes:" in once
     bench = json.loads(files[0].read_text())

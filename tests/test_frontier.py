@@ -228,3 +228,26 @@ def test_variants_name_who_made_a_file_and_where_it_runs():
     labels = [row_label(RowKey("d", "yolo26n", "int8", v)) for v in cases]
     assert labels == ["yolo26n int8", "yolo26n int8 (OpenVINO)", "yolo26n int8 (Ultralytics quantize=8)",
                       "yolo26n int8 (Ultralytics' OpenVINO export)", "yolo26n int8 (Ultralytics' NCNN export)"]
+
+
+def test_first_screen_answer_says_what_the_verdicts_say():
+    from leakyolo.compare.answer import answer
+
+    col = ("cpu", "1")
+
+    def series(*pts):  # two seeds per point: a margin exists
+        return {size: Point(lat={col: {0: ms, 1: ms}}, map={0: acc - 0.002, 1: acc + 0.002}) for ms, acc, size in pts}
+
+    found = {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160): series((1.2, 0.62, 128), (1.8, 0.70, 160)),
+             SeriesKey("d", "leakyolo-n", "int8", "", "nms-free", 160): series((1.1, 0.55, 128), (1.7, 0.60, 160)),
+             SeriesKey("d", "yolo26n", "int8", "", "raw", 160): series((2.0, 0.66, 128), (3.0, 0.72, 160)),
+             SeriesKey("d", "yolo26n", "int8", "", "nms-free", 160): series((1.9, 0.60, 128), (2.9, 0.70, 160))}
+    text = answer(found, [col], {"cpu": {"isa": ["avx2", "avx512_vnni"]}}, ["d"], "composed digits")
+    assert text.startswith("**Should I deploy leakyolo-n INT8 instead of yolo26n on my CPU?** Measured on d "
+                           "(composed digits), cpu (avx512_vnni), 1 thread, ONNX Runtime.")
+    assert "dominates" not in text.replace("is dominated", "")  # ours never reaches their best: no dominance
+    assert ("NMS-free: faster at every point (ours slowest 1.70 ms, theirs fastest 1.90 ms), 10.0 points below their "
+            "best 0.700 (margin over 2 seeds: ±0.6)") in text
+    assert ("At the same input size (160 px, raw head + NMS) leakyolo-n INT8 takes 0.60x yolo26n INT8's time "
+            "(1.80 vs 3.00 ms) and scores -2.0 points mAP50-95 (0.700 vs 0.720, 2 seed(s)).") in text
+    assert answer({}, [col], {}, [], "") == ""  # nothing measured: nothing said

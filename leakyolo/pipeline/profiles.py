@@ -44,7 +44,8 @@ PROFILES = {
                   "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
                   "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
                   "runtimes": RUNTIMES,
-                  "note": "converged budget (digits, 2400 train images at 160 px, 60 epochs, 3 seeds): same data, "
+                  "note": "converged budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
+                          "60 epochs, 3 seeds): same data, "
                           "epochs, optimizer and evaluator for every model; mean ± std over seeds"},
 }
 ARM_CORES = ("cortex-a72", "cortex-a76")
