@@ -6,7 +6,9 @@ LeakYOLO-n distilled from YOLO26n and YOLO26n converted to Leaky ReLU, and with 
 NMS where measured); int8 throughput >= 40% of the machine's int8 GEMM peak; emulated Cortex-A76
 instructions <= 0.35x. An accuracy target is met or not only when the difference lies further from its
 threshold than the seed margin (twice the pooled standard error of the two means); nearer, the seeds
-cannot rank the models and the row says so.
+cannot rank the models and the row says so. A dataset whose seed spread exceeds every difference between the
+models' accuracies (the largest std over seeds of any row against the largest gap of an INT8 subject to YOLO26n
+FP32) carries no accuracy verdict at all: it is a sanity check at that size, and its rows say so.
 """
 
 from leakyolo.base.defaults import BASELINE, CONVERTED, DISTILLED, PRODUCT
@@ -52,9 +54,30 @@ def latency_rows(avg: dict, dataset: str, col: tuple, peak) -> list:
     return rows
 
 
-def accuracy_row(avg: dict, dataset: str, model: str = PRODUCT, head: str = "") -> list:
+def spread_over_gaps(avg: dict, dataset: str):
+    """(largest seed std of a row, largest |gap| of an INT8 subject to YOLO26n FP32), in points, on one dataset's
+    ONNX Runtime rows; None without a spread."""
+    rows = {(m, p): a for (d, m, p, v), a in avg.items() if d == dataset and not v and a["map"] is not None}
+    spreads = [a["std"] * 100 for a in rows.values() if a.get("std") is not None and a["seeds"] >= MIN_SEEDS]
+    base = rows.get(BASE[:2])
+    gaps = [abs(rows[m, "int8"]["map"] - base["map"]) * 100 for m in ACCURACY_SUBJECTS if base and (m, "int8") in rows]
+    return (max(spreads), max(gaps)) if spreads and gaps else None
+
+
+def sanity_only(avg: dict, dataset: str) -> str:
+    """Why a dataset's accuracy cannot be ranked at all ('' when it can): its seeds spread wider than the models
+    differ."""
+    found = spread_over_gaps(avg, dataset)
+    if not found or found[0] <= found[1]:
+        return ""
+    return (f"— (sanity check: seed std up to {found[0]:.1f} points exceeds every model difference, at most "
+            f"{found[1]:.1f}: cannot rank at this size)")
+
+
+def accuracy_row(avg: dict, dataset: str, model: str = PRODUCT, head: str = "", sanity: str = "") -> list:
     """The accuracy target of one model's INT8 on one dataset (needs MIN_SEEDS seeds of both models to count);
-    head names a non-default head (both models' raw head + NMS)."""
+    head names a non-default head (both models' raw head + NMS); sanity: the verdict of a dataset that cannot be
+    ranked (sanity_only)."""
     ours, base = avg.get((dataset, model, "int8", "")), avg.get((dataset, *BASE))
     if not (ours and base and ours["map"] is not None and base["map"] is not None):
         return []
@@ -63,6 +86,8 @@ def accuracy_row(avg: dict, dataset: str, model: str = PRODUCT, head: str = "") 
     margin = seed_margin(ours, base)
     if seeds < MIN_SEEDS or margin is None:
         verdict = f"— ({seeds} seed: not a comparison)"
+    elif sanity:
+        verdict = sanity
     elif abs(gain + MAX_MAP_DROP) <= margin:
         verdict = f"— (within the seed margin ±{margin:.1f}: the seeds cannot rank these models)"
     else:
@@ -98,8 +123,9 @@ def check(avg: dict, columns: list, peaks: dict, arm: list, raw: dict = None) ->
     for dataset in sorted({k[0] for k in avg}):
         for col in columns:
             body += latency_rows(avg, dataset, col, peaks.get(col))
+        sanity = sanity_only(avg, dataset)
         for model in ACCURACY_SUBJECTS:
-            body += [row for row in [accuracy_row(avg, dataset, model),
-                                     accuracy_row(raw or {}, dataset, model, "raw head + NMS")] if row]
+            body += [row for row in [accuracy_row(avg, dataset, model, sanity=sanity),
+                                     accuracy_row(raw or {}, dataset, model, "raw head + NMS", sanity)] if row]
     body += [row for row in [arm_row(arm)] if row]
     return ["target (LeakYOLO-n INT8 unless named)", "where", "measured", "met"], body

@@ -317,3 +317,18 @@ def test_runtime_matrix_is_like_for_like():
     # seeds averaged; no NCNN (sweep size only); Ultralytics' own files are rows of their own, never mixed into ours
     assert body == [["leakyolo-n", "int8", "— · 2.50 ms", "— · 2.00 ms"],
                     ["yolo26n (Ultralytics' export)", "int8", "— · 2.00 ms", "— · 3.00 ms"]]
+
+
+def test_a_dataset_whose_seeds_spread_wider_than_the_models_differ_gets_no_accuracy_verdict():
+    from leakyolo.compare.targets import check
+
+    def avg(pairs):  # {(model, precision): (mean, std)}, 2 seeds each
+        return {("d", m, p, ""): {"lat": {}, "map": mean, "std": std, "seeds": 2, "giga_ops": None, "imgsz": None}
+                for (m, p), (mean, std) in pairs.items()}
+
+    trees = avg({("leakyolo-n", "int8"): (0.072, 0.002), ("yolo26n", "fp32"): (0.066, 0.010)})
+    (row,) = check(trees, [], {}, [])[1]
+    assert row[2] == "+0.6 points (0.072 vs 0.066)"  # 1.6 points from the threshold, past a ±1.4 margin: yet
+    assert row[3].startswith("— (sanity check: seed std up to 1.0 points exceeds every model difference, at most 0.6")
+    digits = avg({("leakyolo-n", "int8"): (0.477, 0.001), ("yolo26n", "fp32"): (0.580, 0.046)})
+    assert check(digits, [], {}, [])[1][0][3] == "**no**"  # 10.3 points apart with a 4.6-point std: ranked
