@@ -23,6 +23,7 @@ from .plots import plots
 from .names import card_of, model_names, row_label
 from .results import averages, best_rates, collect, load_results
 from .runtimes import arm_best, runtime_table, runtime_verdicts
+from .screening import screen_table
 from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
 from .targets import check as check_targets
 
@@ -38,6 +39,9 @@ ARM_TEXT = ("Parity: the emulated core's outputs against the model's reference o
             "Instructions: executed by the inferring thread per inference, the median of several after a warm-up "
             "(spread: (max - min) / median). They rank models; they are not cycles and not a board's latency. "
             "Emulated wall-clock time is never reported.")
+SCREEN_TEXT = ("Every INT8 model on one line, screening candidates included: its INT8 file with the raw head at its "
+               "training size (end-to-end p50, first machine, 1 thread; mAP50-95 per seed), and its INT8 front over "
+               "every swept size against YOLO26n INT8's, raw head + NMS on both sides, by the frontier's rules.")
 METHOD_TEXT = ("Latency: model-only (ONNX Runtime session.run on a letterboxed input), batch 1, p50 / p90 over the "
                "stated runs, models interleaved. Speedups compare runs on the same machine and thread count only. "
                "mAP: Ultralytics' validator on the ONNX files, same val split for all. int8 GOPS: the model's FLOPs "
@@ -136,6 +140,10 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
         judged = runtime_verdicts(series, columns)
         page.section("Runtimes", matrix + ([judged] if judged[1] else []), intro=RUNTIMES_TEXT)
     add_frontier(page, results, columns, series, verdict)
+    cards = {(k.dataset, k.model): r.card for k, r in rows.items() if k.precision == "int8" and not k.variant}
+    glance = screen_table(series, cards, columns)
+    if glance[1]:
+        page.section("Models at a glance (screening)", [glance], intro=SCREEN_TEXT)
     if results.arms:
         names = model_names(results)
         tables = [t for t in (arm_table(results.arms, names), arm_best(results, names)) if t[1]]

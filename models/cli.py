@@ -27,7 +27,7 @@ def register(sub) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", default="cpu", help="cpu, 0 (GPU) or 0,1 (multi-GPU DDP via Ultralytics)")
     t.add_argument("--workers", type=non_negative_int, default=2, help="dataloader workers")
-    t.add_argument("--slope", type=float, default=0.1, help="Leaky ReLU negative slope (Leaky models)")
+    t.add_argument("--slope", type=float, help="Leaky ReLU negative slope of a Leaky model (default: its own, 0.1)")
     t.add_argument("--project", default="runs/train", help="parent folder of run folders")
     t.add_argument("--name", help="run folder name (default: MODEL-DATAFOLDER, e.g. leakyolo-n-trees-imgsz320)")
     t.add_argument("--resume", help="continue an interrupted run: its folder or weights/last.pt")
@@ -67,13 +67,13 @@ def run_models(args) -> None:
     from .census import census, params_and_gflops
     from .registry import model_yaml
 
-    print(f"{'model':<15}{'params':>11}{f'GFLOPs@{args.imgsz}':>13}{'GFLOPs@640':>12}  activations (whole model)")
+    print(f"{'model':<20}{'params':>11}{f'GFLOPs@{args.imgsz}':>13}{'GFLOPs@640':>12}  activations (whole model)")
     for name, s in REGISTRY.items():
         model = YOLO(model_yaml(name)).model
         size = params_and_gflops(model, (args.imgsz, 640))
         acts = ", ".join(f"{k} {v}" for k, v in census(model)["total"].items())
-        print(f"{name:<15}{size['params']:>11,}{size[f'gflops@{args.imgsz}']:>13.2f}{size['gflops@640']:>12.2f}  {acts}")
-        print(f"{'':<15}{s.description}")
+        print(f"{name:<20}{size['params']:>11,}{size[f'gflops@{args.imgsz}']:>13.2f}{size['gflops@640']:>12.2f}  {acts}")
+        print(f"{'':<20}{s.description}{' (screening candidate)' if s.candidate else ''}")
 
 
 def options_of(args, hyperparameters: dict):

@@ -9,6 +9,7 @@ from leakyolo.base.defaults import CONVERTED, FINE_TUNE
 from leakyolo.base.offline import import_ultralytics
 
 from .options import TrainOptions
+from .registry import DEFAULT_SLOPE
 from .teacher import checkpoint_of, to_leaky
 from .train import train
 
@@ -25,7 +26,7 @@ def convert(checkpoint: Union[str, Path], data: str, opts: Optional[TrainOptions
     source = checkpoint_of(checkpoint)
     run_name = opts.name or f"{source.parent.parent.name if source.parent.name == 'weights' else source.stem}-leaky"
     swapped = Path(opts.project).resolve() / f".{run_name}-swapped.pt"
-    facts = to_leaky(source, swapped, opts.slope)
+    facts = to_leaky(source, swapped, DEFAULT_SLOPE if opts.slope is None else opts.slope)
     try:
         return train(str(swapped), data, opts.but(
             name=run_name, teacher=source, hyperparameters={**FINE_TUNE, **opts.hyperparameters},

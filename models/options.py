@@ -21,7 +21,7 @@ class TrainOptions:
     seed: int = 0
     device: str = "cpu"
     workers: int = 2
-    slope: float = 0.1  # Leaky ReLU negative slope (Leaky models)
+    slope: Optional[float] = None  # Leaky ReLU negative slope of a Leaky model (None: the model's own)
     project: Union[str, Path] = "runs/train"
     name: Optional[str] = None
     teacher: Optional[Union[str, Path]] = None  # a run folder or .pt: feature distillation with weight `dis`

@@ -129,7 +129,7 @@ MODEL_FILES = (".yaml", ".yml", ".pt")
 RESERVED = ("data", "model", "epochs", "imgsz", "batch", "seed", "device", "workers", "project", "name", "resume")
 
 
-def build_model(model: str, slope: float) -> tuple:
+def build_model(model: str, slope=None) -> tuple:
     """(YOLO model, record facts) from a registered name, a model YAML or a .pt (fine-tuned from its weights;
     loading a .pt runs its pickle: use checkpoints you trust)."""
     from ultralytics import YOLO
@@ -140,8 +140,8 @@ def build_model(model: str, slope: float) -> tuple:
     path = Path(model)
     if path.suffix not in MODEL_FILES:
         spec(model)  # a one-line error listing the registered names
-        return YOLO(model_yaml(model, slope)), {"model": model,
-                                                "activation": f"LeakyReLU({slope})" if spec(model).leaky else "SiLU"}
+        act = spec(model).act(slope)
+        return YOLO(model_yaml(model, slope)), {"model": model, "activation": act.removeprefix("nn.") or "SiLU"}
     if not path.is_file():
         raise UserError(f"model {model} not found: give a registered name ({', '.join(REGISTRY)}), a model YAML "
                         f"or a .pt checkpoint")

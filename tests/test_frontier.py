@@ -251,3 +251,26 @@ def test_first_screen_answer_says_what_the_verdicts_say():
     assert ("At the same input size (160 px, raw head + NMS) leakyolo-n INT8 takes 0.60x yolo26n INT8's time "
             "(1.80 vs 3.00 ms) and scores -2.0 points mAP50-95 (0.700 vs 0.720, 2 seed(s)).") in text
     assert answer({}, [col], {}, [], "") == ""  # nothing measured: nothing said
+
+
+def test_screening_table_ranks_each_model_head_for_head():
+    from leakyolo.compare.screening import screen_table
+
+    col = ("cpu", "1")
+
+    def series(*pts):
+        return {size: Point(lat={col: {0: ms, 1: ms}}, map={0: acc - 0.01, 1: acc + 0.01}) for ms, acc, size in pts}
+
+    found = {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160): series((1.2, 0.62, 128), (1.8, 0.70, 160)),
+             SeriesKey("d", "leakyolo-n", "int8", "openvino", "raw", 160): series((2.4, 0.70, 160)),
+             SeriesKey("d", "leakyolo-nw", "int8", "", "raw", 160): series((2.0, 0.70, 128), (3.0, 0.75, 160)),
+             SeriesKey("d", "yolo26n", "int8", "", "raw", 160): series((2.0, 0.66, 128), (3.0, 0.72, 160)),
+             SeriesKey("d", "yolo26n@256", "int8", "", "raw", 256): series((5.0, 0.70, 256))}  # a size, not a row
+    cards = {("d", "leakyolo-n"): {"params": 1.95e6, "gflops@640": 4.36}}
+    header, body = screen_table(found, cards, [("cpu", "2"), col])
+    rows = {r[1]: r for r in body}
+    assert set(rows) == {"leakyolo-n", "leakyolo-nw", "yolo26n"}
+    assert rows["leakyolo-n"][2:7] == ["1.95", "4.36", "1.80", "2.40", "0.690 / 0.710"]
+    assert rows["leakyolo-nw"][7].startswith("dominates") and "(2 seeds: ±" in rows["leakyolo-nw"][7]
+    assert "dominates" not in rows["leakyolo-n"][7]  # faster, never as accurate as their best
+    assert rows["yolo26n"][7] == "—" and screen_table(found, cards, [("cpu", "2")]) == ([], [])

@@ -32,10 +32,13 @@ def test_every_registered_model_builds(built):
 
 
 def test_leaky_models_have_no_smooth_ops_outside_head(built):
-    for name in ("leakyolo-n", "leakyolo-s"):
+    for name in ("leakyolo-n", "leakyolo-s", "leakyolo-nw", "leakyolo-n-slope001"):
         counts = census(built[name])
         assert set(counts["total"]) == {"LeakyReLU"}, (name, counts)
         assert counts["outside_head"]["LeakyReLU"] > 20
+    assert set(census(built["leakyolo-n-relu"])["total"]) == {"ReLU"}  # the labelled ablation
+    assert "LeakyReLU(0.01)" in open(model_yaml("leakyolo-n-slope001")).read()
+    assert set(census(built["yolo26n-relu"])["total"]) & set(NON_PIECEWISE_LINEAR) == {"Attention"}  # not a member
     swap = census(built["yolo26n-leaky"])
     assert "SiLU" not in swap["total"] and swap["total"]["LeakyReLU"] > 100
     assert set(swap["total"]) & set(NON_PIECEWISE_LINEAR) == {"Attention"}  # only inside C2PSA
@@ -112,3 +115,14 @@ def test_interrupted_training_resumes(tmp_path, shapes_yaml, capsys):
     run = train("leakyolo-n", "unused", resume=tmp_path / "r")
     record = json.loads((run / "run.json").read_text())
     assert record["status"] == "done" and record["epochs"] == 2 and record["resumed"][0][0] == 1
+
+
+def test_the_screen_profile_holds_every_candidate():
+    from leakyolo.pipeline.profiles import CANDIDATES, PROFILES
+
+    assert {n for n, s in REGISTRY.items() if s.candidate} <= set(CANDIDATES) <= set(REGISTRY)  # + the activation swap
+    screen, converged = PROFILES["screen"], PROFILES["converged"]
+    assert screen["models"][0] == "leakyolo-n" and screen["models"][-1] == "yolo26n"
+    assert (screen["data"], screen["data_params"], screen["imgsz"]) == (converged["data"], converged["data_params"],
+                                                                        converged["imgsz"])  # the same built data
+    assert len(screen["seeds"]) >= 2 and screen["epochs"]["digits"] < converged["epochs"]["digits"]

@@ -48,6 +48,15 @@ PROFILES = {
                           "60 epochs, 3 seeds): same data, "
                           "epochs, optimizer and evaluator for every model; mean ± std over seeds"},
 }
+# screen: every candidate (models/registry.py) beside LeakYOLO-n and YOLO26n on the converged profile's data and
+# size at a third of its epochs, 2 seeds, both heads at 128 and 160 px: ranks levers cheaply (docs/performance.md
+# "Screening"); a winner is judged on the converged profile.
+CANDIDATES = ["leakyolo-nw", "leakyolo-n-relu", "leakyolo-n-slope001", "yolo26n-leaky", "yolo26n-relu"]
+PROFILES["screen"] = {**PROFILES["converged"], "models": [PRODUCT, *CANDIDATES, BASELINE], "epochs": {"digits": 20},
+                      "seeds": [0, 1], "sweep": {"step": 32, "steps": 1, "seeds": 2},
+                      "note": "screening budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
+                              "20 epochs, 2 seeds): ranks candidates at a third of the converged budget; same data, "
+                              "epochs, optimizer and evaluator for every model"}
 ARM_CORES = ("cortex-a72", "cortex-a76")
 
 
