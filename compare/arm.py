@@ -155,8 +155,8 @@ def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -
 
     NMS-free [1, N, 6] rows are matched by class and box (near-tie scores may be ordered differently
     by TopK on another CPU), both ways, for the PARITY_TOP best rows (INT8: those scoring at least
-    `detect`'s default threshold); raw outputs are compared element by element. `compared`: rows
-    (the larger side) or elements compared.
+    `detect`'s default threshold); raw outputs are compared element by element (INT8: on the anchors
+    scoring at least that threshold on either side). `compared`: rows (the larger side) or elements compared.
     """
     from leakyolo.export.gates import compare_outputs
 
@@ -166,7 +166,10 @@ def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -
         both = compare_outputs(a, b, raw=False, min_score=floor), compare_outputs(b, a, raw=False, min_score=floor)
         diff = max(max(d["max_box_diff_px"], d["max_score_diff"]) for d in both)
         compared = max(d["rows"] for d in both)
-    else:
+    else:  # raw [1, 4+nc, anchors]; INT8: the anchors detect would keep (a score >= its default) on either side
+        if int8:
+            keep = (a[0, 4:].max(0) >= DEFAULT_CONF) | (b[0, 4:].max(0) >= DEFAULT_CONF)
+            a, b = a[..., keep], b[..., keep]
         diff, compared = (float(np.abs(a - b).max()) if a.size else 0.0), a.size
     tol = step * stride if int8 else FP32_TOL * max(1.0, float(np.abs(a).max()))  # boxes: distance * stride
     return {"max_abs_diff": diff, "tolerance": tol, "ok": bool(diff <= tol + 1e-6), "compared": int(compared)}

@@ -109,3 +109,20 @@ def test_arm_best_runtime_counts_their_own_files_too():
     assert rows["leakyolo-n"][2:] == ["230.0 M", "98.0 M · 0.700", "82.0 M", "NCNN FP32", "0.69x"]  # 82 / 118
     assert rows["yolo26n (Ultralytics' NCNN export)"][-2:] == ["NCNN FP32", "1.00x"]  # theirs: the fewest of both
     assert arm_best(Results([], evals, [(None, {"models": arms[0][1]["models"][:2]})]), names) == ([], [])  # no NCNN
+
+
+def test_raw_int8_parity_holds_the_anchors_detect_keeps():
+    ref = np.zeros((1, 6, 4), np.float32)  # 4 box rows + 2 classes, 4 anchors
+    ref[0, :4] = 50.0
+    ref[0, 4, 0] = 0.9  # anchor 0 is a detection; the others score 0
+    moved_low = ref.copy()
+    moved_low[0, :4, 2] += 5.0  # a box nobody sees moved: INT8 rounding, not a parity failure
+    assert compare([ref], [moved_low], int8=True, step=0.01) == {"max_abs_diff": 0.0, "tolerance": 0.32,
+                                                                 "ok": True, "compared": 6}
+    moved_kept = ref.copy()
+    moved_kept[0, 0, 0] += 1.0
+    assert not compare([ref], [moved_kept], int8=True, step=0.01)["ok"]
+    new_detection = ref.copy()
+    new_detection[0, 5, 3] = 0.5  # the guest finds one the reference does not: compared, and off
+    assert not compare([ref], [new_detection], int8=True, step=0.01)["ok"]
+    assert not compare([ref], [moved_low], int8=False, step=0.0)["ok"]  # FP32: every element
