@@ -1,5 +1,5 @@
 """Runtime targets made from the gated ONNX files: an OpenVINO IR (FP32 and INT8: OpenVINO reads the QDQ file as
-INT8) and an NCNN param + bin (FP32 weights, raw head), each in the folder layout Ultralytics writes
+INT8) and an NCNN param + bin (fp16 weights, pnnx's default; raw head), each in the folder layout Ultralytics writes
 (detect/runtimes.py), each with a model card and the same accuracy gate as INT8 (same evaluator, against the FP32
 ONNX reference)."""
 
@@ -61,7 +61,7 @@ def ncnn_files(onnx_path: Path, folder: Path, metadata: dict) -> str:
             shutil.move(Path(tmp) / name, folder / name)
     from importlib.metadata import version
 
-    return f"pnnx {version('pnnx')} (ONNX -> ncnn param/bin, FP32 weights)"
+    return f"pnnx {version('pnnx')} (ONNX -> ncnn param/bin, fp16 weights: pnnx's default)"
 
 
 CONVERTERS = {"openvino": openvino_files, "ncnn": ncnn_files}
