@@ -42,7 +42,8 @@ def screen_table(series: dict, cards: dict, columns: list) -> tuple:
             card = cards.get((dataset, model), {})
             times = [at_training_size(series, dataset, model, v, col) for v in RUNTIMES]
             ours = family_front(series, dataset, model, "int8", col, heads=(HEAD,))
-            seeds, text = judged(ours, theirs, size_step(series, dataset)) if model != BASELINE else ("", "—")
+            seeds, text = judged(ours, theirs, size_step(series, dataset)) if (
+                ours and theirs and model != BASELINE) else ("", "—")  # YOLO26n itself, or no INT8 front
             verdict = f"{text} ({seeds})" if seeds else text
             body.append([dataset, model, f"{card['params'] / 1e6:.2f}" if card.get("params") else "—",
                          f"{card['gflops@640']:.2f}" if card.get("gflops@640") else "—",

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+
 import pytest
 
 from leakyolo.cli import main
@@ -50,25 +52,29 @@ def matched(ref: list, got: list, min_iou: float) -> float:
 
 def test_export_writes_each_runtime_with_gated_cards(runtime_files):
     names = set(runtime_files)
-    assert {"leakyolo-n-96-raw-fp32_openvino_model", "leakyolo-n-96-raw-int8_openvino_model",
-            "leakyolo-n-96-raw-fp32_ncnn_model"} <= names
-    assert "leakyolo-n-96-raw-int8_ncnn_model" not in names  # no INT8 calibration tools in the ncnn wheel
-    for name in ("leakyolo-n-96-raw-int8_openvino_model", "leakyolo-n-96-raw-fp32_ncnn_model"):
+    assert {f"leakyolo-n-96-raw-{p}_{r}_model" for p in ("fp32", "int8") for r in ("openvino", "ncnn")} <= names
+    for name in ("leakyolo-n-96-raw-int8_openvino_model", "leakyolo-n-96-raw-fp32_ncnn_model",
+                 "leakyolo-n-96-raw-int8_ncnn_model"):
         card = json.loads(runtime_files[name].with_suffix(".json").read_text())
         assert card["gates"]["accuracy"]["drop_points"] <= card["gates"]["accuracy"]["max_drop_points"]
         assert card["runtime"] == runtime_of(runtime_files[name]) and card["conversion"]["from"].endswith(".onnx")
-    int8 = json.loads(runtime_files["leakyolo-n-96-raw-int8.onnx"].with_suffix(".json").read_text())
-    assert "calibration tools" in int8["runtimes_left_out"]["ncnn"]
+    ncnn_int8 = json.loads(runtime_files["leakyolo-n-96-raw-int8_ncnn_model"].with_suffix(".json").read_text())
+    assert ncnn_int8["conversion"]["quantization"]["int8_layers"] > 50  # every convolution
+    assert "of leakyolo-n-96-raw-fp32.onnx" in ncnn_int8["conversion"]["tool"]  # made from the FP32 file
 
 
 def test_each_runtime_finds_the_boxes_onnx_runtime_finds(runtime_files, learn_yaml, tmp_path):
     images = val_images(learn_yaml)[0].parent
-    for precision, folders in (("fp32", ("openvino", "ncnn")), ("int8", ("openvino",))):
-        ref = boxes(runtime_files[f"leakyolo-n-96-raw-{precision}.onnx"], images, tmp_path)
+    found = {}
+    for precision, folders in (("fp32", ("openvino", "ncnn")), ("int8", ("openvino",))):  # the same model file
+        found[precision] = ref = boxes(runtime_files[f"leakyolo-n-96-raw-{precision}.onnx"], images, tmp_path)
         assert sum(map(len, ref)) > 5
         for runtime in folders:
             got = boxes(runtime_files[f"leakyolo-n-96-raw-{precision}_{runtime}_model"], images, tmp_path)
             assert matched(ref, got, 0.9) >= 0.95, (precision, runtime)
+    # NCNN INT8 is its own quantization: as close to the FP32 boxes as ONNX Runtime's INT8 is
+    ncnn_int8 = boxes(runtime_files["leakyolo-n-96-raw-int8_ncnn_model"], images, tmp_path)
+    assert matched(found["fp32"], ncnn_int8, 0.75) >= matched(found["fp32"], found["int8"], 0.75) - 0.05
     xml = next(runtime_files["leakyolo-n-96-raw-fp32_openvino_model"].glob("*.xml"))
     assert open_model(xml).path == xml.parent  # a file inside names its folder
 
@@ -146,3 +152,24 @@ def test_ncnn_runs_on_emulated_arm_with_fp16_on_the_a76(runtime_files, learn_yam
     assert rows["cortex-a72"]["parity"]["max_abs_diff"] < 0.01  # fp32 arithmetic there: the x86 build's outputs
     assert rows["cortex-a76"]["parity"]["max_abs_diff"] > rows["cortex-a72"]["parity"]["max_abs_diff"]  # fp16
     assert rows["cortex-a76"]["instructions_per_inference"] < rows["cortex-a72"]["instructions_per_inference"]
+
+
+def test_ncnn_int8_is_a_scale_term_on_every_convolution(runtime_files, tmp_path):
+    import shutil
+
+    from leakyolo.export.gates import GateError
+    from leakyolo.export.ncnn_int8 import is_int8, read_layers
+
+    fp32, int8 = (runtime_files[f"leakyolo-n-96-raw-{p}_ncnn_model"] for p in ("fp32", "int8"))
+    assert is_int8(int8) and not is_int8(fp32)
+    (_, before), (_, after) = read_layers(fp32), read_layers(int8)
+    assert [layer.kind for layer in before] == [layer.kind for layer in after]  # the same graph, Leaky still fused
+    convs = [(a, b) for a, b in zip(before, after) if a.kind == "Convolution"]
+    assert all(b.params["8"] == "2" and b.params.get("9") == a.params.get("9") for a, b in convs)
+    assert all(np.array_equal(a.weights, b.weights) for a, b in convs)  # ncnn quantizes the weights when it loads
+    broken = tmp_path / "broken_ncnn_model"
+    shutil.copytree(fp32, broken)
+    with open(broken / "model.ncnn.bin", "ab") as f:
+        f.write(b"\0" * 8)  # bytes no layer accounts for: a layer kind the reader does not know
+    with pytest.raises(GateError, match="8 bytes of model.ncnn.bin belong to no layer"):
+        read_layers(broken)
