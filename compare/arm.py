@@ -26,6 +26,7 @@ from leakyolo.base.defaults import CONF as DEFAULT_CONF
 from leakyolo.detect.model_file import head_prefix, input_size, is_end2end
 from leakyolo.detect.preprocess import preprocess, read_image
 from leakyolo.detect.runtimes import open_model, runtime_of
+from leakyolo.export.ncnn_int8 import is_int8
 from leakyolo.detect.session import OnnxModel
 from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_dir
@@ -41,6 +42,9 @@ CORES = {  # qemu -cpu name: /proc/cpuinfo the guest sees (must match the emulat
 }
 FP32_TOL = 1e-4
 FP16_BOX, FP16_SCORE = 0.02, 0.02  # converged YOLO26n at 160 px on the A76: 1.5 px boxes (0.9%)
+# NCNN INT8 on the A76 quantizes each convolution's input from fp16 values (x86: fp32), so an input can land one
+# int8 step away and move a logit: the test model's scores moved up to 0.040 on the A76 (0.003 on the A72)
+INT8_SCORE = 0.05
 REPEATS = 3  # counted inferences after the warm-up one
 MARK_START, MARK_STOP = 0x4C45414B00, 0x4C45414B01  # must match qemu_insn.c
 GUEST = f"""
@@ -138,16 +142,26 @@ def head_output_step(model_path: Path) -> float:
     return max(scales) if scales else 0.0
 
 
-def compare_fp16(ref: list, guest: list, size: tuple) -> dict:
-    """Raw outputs computed in fp16 against the fp32 reference: boxes within FP16_BOX of the input size, scores
-    within FP16_SCORE."""
+def kept(a: np.ndarray, b: np.ndarray) -> tuple:
+    """Raw outputs [1, 4+nc, anchors] cut to the anchors detect would keep (a score >= its default) on either side."""
+    keep = (a[0, 4:].max(0) >= DEFAULT_CONF) | (b[0, 4:].max(0) >= DEFAULT_CONF)
+    return a[..., keep], b[..., keep]
+
+
+def compare_fp16(ref: list, guest: list, size: tuple, int8: bool = False) -> dict:
+    """Raw outputs computed in fp16 against the reference: boxes within FP16_BOX of the input size, scores within
+    FP16_SCORE; an INT8 model on the anchors detect keeps, its scores within INT8_SCORE."""
     from leakyolo.export.gates import compare_outputs
 
-    diff = compare_outputs(ref[0], guest[0], raw=True)
-    tol = FP16_BOX * max(size)
-    ok = diff["max_box_diff_px"] <= tol and diff["max_score_diff"] <= FP16_SCORE
+    a, b = kept(ref[0], guest[0]) if int8 else (ref[0], guest[0])
+    if not a.size:
+        return {"max_abs_diff": 0.0, "max_score_diff": 0.0, "tolerance": FP16_BOX * max(size),
+                "score_tolerance": INT8_SCORE, "ok": True, "compared": 0}
+    diff = compare_outputs(a, b, raw=True)
+    tol, score_tol = FP16_BOX * max(size), INT8_SCORE if int8 else FP16_SCORE
+    ok = diff["max_box_diff_px"] <= tol and diff["max_score_diff"] <= score_tol
     return {"max_abs_diff": diff["max_box_diff_px"], "max_score_diff": diff["max_score_diff"], "tolerance": tol,
-            "score_tolerance": FP16_SCORE, "ok": bool(ok), "compared": int(ref[0].size)}
+            "score_tolerance": score_tol, "ok": bool(ok), "compared": int(a.size)}
 
 
 def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -> dict:
@@ -168,8 +182,7 @@ def compare(ref: list, guest: list, int8: bool, step: float, stride: int = 32) -
         compared = max(d["rows"] for d in both)
     else:  # raw [1, 4+nc, anchors]; INT8: the anchors detect would keep (a score >= its default) on either side
         if int8:
-            keep = (a[0, 4:].max(0) >= DEFAULT_CONF) | (b[0, 4:].max(0) >= DEFAULT_CONF)
-            a, b = a[..., keep], b[..., keep]
+            a, b = kept(a, b)
         diff, compared = (float(np.abs(a - b).max()) if a.size else 0.0), a.size
     tol = step * stride if int8 else FP32_TOL * max(1.0, float(np.abs(a).max()))  # boxes: distance * stride
     return {"max_abs_diff": diff, "tolerance": tol, "ok": bool(diff <= tol + 1e-6), "compared": int(compared)}
@@ -194,8 +207,9 @@ def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = Tru
             x_file = tmp / f"{m.stem}-x.npz"
             np.savez(x_file, x=x)
             ref = session.run(x)
-            int8 = runtime == "onnxruntime" and any(n.op_type == "QuantizeLinear" for n in onnx.load(str(m)).graph.node)
-            step = head_output_step(m) if int8 else 0.0
+            int8 = is_int8(m) if runtime == "ncnn" else any(n.op_type == "QuantizeLinear"
+                                                            for n in onnx.load(str(m)).graph.node)
+            step = head_output_step(m) if int8 and runtime == "onnxruntime" else 0.0
             stride = int(session.meta("stride") or 32)
             for core in cores:
                 log(f"{m.name} on emulated {core}")
@@ -203,7 +217,7 @@ def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = Tru
                 counts = guest_run(root, core, m, x_file, out, 1 + REPEATS if count else 1, plugin)
                 guest = list(np.load(out).values())
                 row = {"file": m.name, "sha256": sha256_file(m), "core": core, "precision": "int8" if int8 else "fp32",
-                       "runtime": runtime, "head": "nms-free" if is_end2end(ref[0]) else "raw", "parity": compare_fp16(ref, guest, size) if runtime == "ncnn"
+                       "runtime": runtime, "head": "nms-free" if is_end2end(ref[0]) else "raw", "parity": compare_fp16(ref, guest, size, int8) if runtime == "ncnn"
                        else compare(ref, guest, int8, step, stride)}
                 if count:
                     counted = counts[1:]  # the first inference warms up (allocations, kernel packing)

@@ -87,6 +87,13 @@ def test_fp16_parity_holds_boxes_to_the_input_size_and_scores_absolutely():
     assert compare_fp16([ref], [near], (160, 160))["ok"]
     assert not compare_fp16([ref], [far], (160, 160))["ok"]
     assert not compare_fp16([ref], [bad_score], (160, 160))["ok"]
+    ref[0, 4, 0] = 0.9  # INT8: only anchor 0 is a detection; a moved box elsewhere is rounding nobody sees
+    assert compare_fp16([ref], [far], (160, 160), int8=True)["ok"] is False  # anchor 0 moved 3.5 px too
+    low = ref.copy()
+    low[0, :4, 1:] += 10.0
+    assert compare_fp16([ref], [low], (160, 160), int8=True) == {
+        "max_abs_diff": 0.0, "max_score_diff": 0.0, "tolerance": 3.2, "score_tolerance": 0.05, "ok": True,
+        "compared": 7}
 
 
 def test_arm_best_runtime_counts_their_own_files_too():

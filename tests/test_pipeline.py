@@ -54,14 +54,14 @@ def test_pipeline_runtime_matrix(pipeline_out):
     folders = sorted(p.name for p in onnx.glob("*_model"))
     kinds = (("fp32", "ncnn"), ("fp32", "openvino"), ("int8", "openvino"))
     ultralytics = [f"yolo26n-s0-64-raw-{p}-ultralytics_{r}_model" for p, r in kinds]  # the baselines a user makes
-    assert folders == sorted([f"{m}-s0-64-raw-{p}_{r}_model" for m in ("leakyolo-n", "yolo26n") for p, r in kinds]
-                             + ultralytics)
+    ours = [f"{m}-s0-64-raw-{p}_{r}_model" for m in ("leakyolo-n", "yolo26n") for p, r in (*kinds, ("int8", "ncnn"))]
+    assert folders == sorted(ours + ultralytics)
     bench = json.loads((pipeline_out / "results" / "bench-shapes.json").read_text())
     assert {m["runtime"] for m in bench["models"]} == {"onnxruntime", "openvino", "ncnn"}
     text = (pipeline_out / "report" / "report.md").read_text()
     matrix = text.split("## Runtimes")[1].split("\n## ")[0]
     assert "| model | precision | ONNX Runtime: mAP50-95 · p50 ms (1 thr, 2 thr) | OpenVINO: " in matrix
-    assert "| leakyolo-n | int8 |" in matrix and matrix.count(" ms |") >= 10  # 4 rows x 3 runtimes, no NCNN INT8
+    assert "| leakyolo-n | int8 |" in matrix and matrix.count(" ms |") >= 12  # 4 rows x 3 runtimes
     assert "| yolo26n (Ultralytics' export) | int8 | — | 0." in matrix  # NNCF INT8 on OpenVINO only
     main_table = text.split("## Dataset: shapes")[1].split("\n## ")[0]
     assert "OpenVINO" not in main_table and "NCNN" not in main_table  # other runtimes only in their matrix
@@ -69,8 +69,8 @@ def test_pipeline_runtime_matrix(pipeline_out):
     if shutil.which("qemu-aarch64"):  # the ARM stage: the raw head on each runtime, their NCNN files included
         arm = json.loads((pipeline_out / "results" / "arm-shapes.json").read_text())["models"]
         ncnn = {r["file"] for r in arm if r["runtime"] == "ncnn"}
-        assert ncnn == {"leakyolo-n-s0-64-raw-fp32_ncnn_model", "yolo26n-s0-64-raw-fp32_ncnn_model",
-                        "yolo26n-s0-64-raw-fp32-ultralytics_ncnn_model"}
+        assert ncnn == {f"{m}-s0-64-raw-{p}_ncnn_model" for m in ("leakyolo-n", "yolo26n") for p in ("fp32", "int8")} | {
+            "yolo26n-s0-64-raw-fp32-ultralytics_ncnn_model"}
         assert "| cortex-a76 | yolo26n (Ultralytics' NCNN export) | — | — | " in text  # the fewest-instructions table
 
 

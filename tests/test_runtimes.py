@@ -145,10 +145,13 @@ def test_ncnn_runs_on_emulated_arm_with_fp16_on_the_a76(runtime_files, learn_yam
     from leakyolo.compare.arm import arm_check
     from leakyolo.pipeline.measure import first_val_image
 
-    folder = runtime_files["leakyolo-n-96-raw-fp32_ncnn_model"]
-    rows = {r["core"]: r for r in arm_check([folder], ("cortex-a72", "cortex-a76"),
-                                            image=first_val_image(learn_yaml))["models"]}
-    assert all(r["runtime"] == "ncnn" and r["head"] == "raw" and r["parity"]["ok"] for r in rows.values())
+    folders = [runtime_files[f"leakyolo-n-96-raw-{p}_ncnn_model"] for p in ("fp32", "int8")]
+    found = arm_check(folders, ("cortex-a72", "cortex-a76"), image=first_val_image(learn_yaml))["models"]
+    assert all(r["runtime"] == "ncnn" and r["head"] == "raw" and r["parity"]["ok"] for r in found)
+    rows = {r["core"]: r for r in found if r["precision"] == "fp32"}
+    int8 = {r["core"]: r for r in found if r["precision"] == "int8"}
+    assert int8["cortex-a76"]["parity"]["compared"] > 0  # the detections of a real image
+    assert int8["cortex-a76"]["instructions_per_inference"] < rows["cortex-a76"]["instructions_per_inference"]
     assert rows["cortex-a72"]["parity"]["max_abs_diff"] < 0.01  # fp32 arithmetic there: the x86 build's outputs
     assert rows["cortex-a76"]["parity"]["max_abs_diff"] > rows["cortex-a72"]["parity"]["max_abs_diff"]  # fp16
     assert rows["cortex-a76"]["instructions_per_inference"] < rows["cortex-a72"]["instructions_per_inference"]
