@@ -105,8 +105,8 @@ def arm_best(results, names: dict) -> tuple:
     for r in rows:
         found.setdefault((r["core"], names.get(r["sha256"], r["file"])), {})[r["runtime"], r["precision"]] = (
             r["instructions_per_inference"], acc.get(r["sha256"]))
-    theirs = {core: min(n for (c, model), cells in found.items() if c == core and base_name(model) == BASELINE
-                        for n, _ in cells.values()) for core, _ in found}
+    theirs = {core: min((n for (c, model), cells in found.items() if c == core and base_name(model) == BASELINE
+                         for n, _ in cells.values()), default=None) for core, _ in found}
     header = ["emulated core", "model", *(f"{RUNTIME_NAMES[r]} {p.upper()}" for r, p in ARM_KINDS), "fewest",
               "fewest vs YOLO26n's fewest"]
     body = []

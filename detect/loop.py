@@ -137,16 +137,18 @@ def loop(opts: DetectOptions, spec: str, detector, source, outputs: tuple, show:
         detections = detector(frame)
         ms = (time.perf_counter() - t0) * 1e3
         stats.add(ms)
-        if json_sink:
-            json_sink.write(frame_record(stats.frames - 1, name, spec, detections, detector.timings, ms))
-        if sink or show:
-            shown = annotate(frame, detections, fps=1e3 / ms if ms else None)
+        shown = annotate(frame, detections, fps=1e3 / ms if ms else None) if sink or show else None
+        with stop_signals_held() as came:  # a frame reaches every output or none (a Ctrl-C waits for both)
+            if json_sink:
+                json_sink.write(frame_record(stats.frames - 1, name, spec, detections, detector.timings, ms))
             if sink:
                 sink.write(name, shown)
-            if show:
-                cv2.imshow("LeakYOLO detect", shown)
-                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
-                    return
+        if came:
+            raise Interrupted(came[0])
+        if show:
+            cv2.imshow("LeakYOLO detect", shown)
+            if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                return
         if opts.max_frames and stats.frames >= opts.max_frames:
             return
 

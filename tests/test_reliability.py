@@ -335,3 +335,39 @@ def test_a_file_name_that_is_not_utf8_is_read(exported, learn_yaml, tmp_path):
     assert done.returncode == 0, done.stderr[-1000:]
     (line,) = out.read_text().splitlines()
     assert json.loads(line)["source"].startswith("caf") and "frames 1, skipped 0" in done.stderr
+
+
+FRAME_WHOLE = """
+import os, signal
+import numpy as np
+from leakyolo.base.errors import Interrupted
+from leakyolo.detect.loop import DetectOptions, Stats, loop
+
+class Detector:
+    timings, dropped = {}, 0
+    def __call__(self, frame):
+        return []
+
+written = {"json": [], "video": []}
+
+class Json:
+    def write(self, record):
+        written["json"].append(record["frame"])
+        if record["frame"] == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C between this frame's two writes
+
+class Video:
+    def write(self, name, image):
+        written["video"].append(name)
+
+frames = ((f"f{i}", np.zeros((8, 8, 3), np.uint8)) for i in range(10))
+try:
+    loop(DetectOptions(), "src", Detector(), frames, (Video(), Json()), False, Stats())
+except Interrupted:
+    print(len(written["json"]), len(written["video"]))
+"""
+
+
+def test_a_ctrl_c_between_a_frames_outputs_waits_for_both():
+    done = subprocess.run([sys.executable, "-c", FRAME_WHOLE], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["4", "4"], done.stderr[-2000:]  # frames 0-3, in both
