@@ -55,6 +55,9 @@ def sweep_one(p: Plan, ds: str, model: str, seed: int, run_dir: Path, whole: boo
     return files
 
 
+RUNTIME_FILES = 2  # 2: NCNN INT8 too (export/ncnn_int8.py); a change here remakes every runtime stage's files
+
+
 def matrix_files(p: Plan, model: str, seed: int, files: list) -> list:
     """One trained model's ONNX files at the runtime matrix's point: raw head, its training size, FP32 and INT8."""
     prefix = f"{model}-s{seed}-{row_imgsz(p.cfg, model)}-raw-"
@@ -73,7 +76,8 @@ def runtimes_one(p: Plan, ds: str, model: str, seed: int, files: list) -> list:
     imgsz, sources = row_imgsz(p.cfg, model), matrix_files(p, model, seed, files)
     if not formats or not sources:
         return []
-    inputs = {"files": {Path(f).name: sha256_file(f) for f in sources}, "formats": formats}
+    inputs = {"files": {Path(f).name: sha256_file(f) for f in sources}, "formats": formats,
+              "method": RUNTIME_FILES}
     made = p.st.run(f"runtimes-{run_name(ds, model, seed)}", inputs, lambda r: r,
                     lambda: [str(f) for f in convert(sources, formats, log=p.st.say)])
     if model != BASELINE:
