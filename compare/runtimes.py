@@ -80,7 +80,7 @@ def runtime_verdicts(series: dict, columns: list) -> tuple:
     return ["frontier (raw head + NMS)", "where", "seeds, margin (points)", "verdict"], body
 
 
-ARM_KINDS = (("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("ncnn", "fp32"))
+ARM_KINDS = (("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("ncnn", "fp32"), ("ncnn", "int8"))
 
 
 def arm_cell(cell) -> str:

@@ -113,12 +113,12 @@ def test_arm_best_runtime_counts_their_own_files_too():
     evals = [(None, {"models": [{"sha256": "b", "mAP50-95": 0.7}]})]
     header, body = arm_best(Results([], evals, arms), names)
     rows = {r[1]: r for r in body}
-    assert rows["leakyolo-n"][2:] == ["230.0 M", "98.0 M · 0.700", "82.0 M", "NCNN FP32", "0.69x"]  # 82 / 118
+    assert rows["leakyolo-n"][2:] == ["230.0 M", "98.0 M · 0.700", "82.0 M", "—", "NCNN FP32", "0.69x"]  # 82 / 118
     assert rows["yolo26n (Ultralytics' NCNN export)"][-2:] == ["NCNN FP32", "1.00x"]  # theirs: the fewest of both
     assert arm_best(Results([], evals, [(None, {"models": arms[0][1]["models"][:2]})]), names) == ([], [])  # no NCNN
     ours_only = [(None, {"models": [row("c", "ncnn", "fp32", 82e6)]})]  # no YOLO26n on ARM: no ratio, no crash
     assert arm_best(Results([], evals, ours_only), names)[1] == [["cortex-a76", "leakyolo-n", "—", "—", "82.0 M",
-                                                                  "NCNN FP32", "—"]]
+                                                                  "—", "NCNN FP32", "—"]]
 
 
 def test_raw_int8_parity_holds_the_anchors_detect_keeps():
