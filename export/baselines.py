@@ -20,7 +20,7 @@ from .card import card
 from .gates import check_onnx, onnx_map
 from .onnx_fp32 import ultralytics_export
 from .staging import log
-from .targets import SUFFIX
+from .targets import SUFFIX, folder_bytes
 
 TARGETS = {"onnx": ("int8",), "openvino": ("fp32", "int8"), "ncnn": ("fp32",)}
 NEEDS = {("openvino", "int8"): ("nncf", "openvino-export")}
@@ -48,9 +48,8 @@ def calibration(src, n_images: int) -> dict:
 
 def folder_card(path: Path, src, fmt: str, precision: str, accuracy) -> dict:
     """The model card of an Ultralytics runtime folder (its own metadata.yaml stays as Ultralytics wrote it)."""
-    size = sum(f.stat().st_size for f in path.iterdir())
     shape = "raw [1, 4+nc, anchors]: cx, cy, w, h, class scores (needs NMS)" if src.raw else "end2end [1, N, 6]"
-    return {"file": path.name, "sha256": sha256_file(path), "size_bytes": size, "runtime": fmt,
+    return {"file": path.name, "sha256": sha256_file(path), "size_bytes": folder_bytes(path), "runtime": fmt,
             "imgsz": str([src.imgsz, src.imgsz]), "output": {"format": shape}, "model": src.model,
             "precision": precision, "exporter": "ultralytics", "source": src.facts, "accuracy": accuracy, **stamp()}
 

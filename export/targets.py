@@ -117,6 +117,11 @@ def why_not(runtime: str, facts: dict, how: Conversion) -> str:
     return ""
 
 
+def folder_bytes(folder: Path) -> int:
+    """A runtime model folder's size: its files together."""
+    return sum(f.stat().st_size for f in folder.iterdir())
+
+
 def runtime_file(onnx_path: Path, facts: dict, runtime: str, gate, how: Conversion) -> tuple:
     """(folder, card) of one runtime's file made from an ONNX file; gate(folder) -> (accuracy, gates)."""
     folder = onnx_path.with_name(f"{onnx_path.stem}{SUFFIX[runtime]}")
@@ -126,8 +131,7 @@ def runtime_file(onnx_path: Path, facts: dict, runtime: str, gate, how: Conversi
     made = CONVERTERS[runtime](onnx_path, folder, metadata, how)
     (folder / METADATA).write_text(json.dumps(metadata, indent=1))  # JSON is YAML: both read it
     accuracy, gates = gate(folder)
-    size = sum(f.stat().st_size for f in folder.iterdir())
-    return folder, {**facts, "file": folder.name, "sha256": sha256_file(folder), "size_bytes": size,
+    return folder, {**facts, "file": folder.name, "sha256": sha256_file(folder), "size_bytes": folder_bytes(folder),
                     "runtime": runtime, "conversion": {**made, "from": onnx_path.name, "from_sha256": facts["sha256"]},
                     "accuracy": accuracy, "gates": gates}
 
