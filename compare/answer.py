@@ -4,8 +4,8 @@ size, and with each side on its best runtime, on the first machine at 1 thread."
 
 from leakyolo.base.defaults import BASELINE, PRODUCT
 
-from .frontier import HEAD_VIEWS, curve, family_front, judged, size_step
-from .runtimes import runtime_verdicts
+from .frontier import HEAD_VIEWS, at_training_size, head_verdict
+from .runtimes import best_runtime_verdict
 
 QUESTION = f"**Should I deploy {PRODUCT} INT8 instead of {BASELINE} on my CPU?**"
 
@@ -20,26 +20,19 @@ def head_verdicts(series: dict, dataset: str, col: tuple, precision: str) -> lis
     """'raw + NMS: <verdict>' per single head view: our INT8 front against YOLO26n's (precision) with that head."""
     out = []
     for view, heads in ((v, h) for v, h in HEAD_VIEWS.items() if len(h) == 1):
-        ours = family_front(series, dataset, PRODUCT, "int8", col, heads=heads)
-        theirs = family_front(series, dataset, BASELINE, precision, col, heads=heads)
-        if ours and theirs:
-            seeds, text = judged(ours, theirs, size_step(series, dataset))
+        found = head_verdict(series, dataset, PRODUCT, precision, col, heads)
+        if found:
+            seeds, text = found
             out.append(f"{view}: {text}" + (f" (margin over {seeds})" if "±" in seeds else ""))
     return out
 
 
 def equal_size(series: dict, dataset: str, col: tuple) -> str:
     """Both INT8 models with the raw head at the training size they share: latency ratio and mAP gap."""
-    points = {}
-    for model in (PRODUCT, BASELINE):
-        key = next((k for k in series if k[:5] == (dataset, model, "int8", "", "raw")), None)
-        size = key and key.trained_at
-        found = curve({size: series[key][size]}, col) if key and size in series[key] else []
-        points[model] = (found[0], size) if found else None
-    if not all(points.values()) or points[PRODUCT][1] != points[BASELINE][1]:
+    ours, theirs = (at_training_size(series, dataset, model, col) for model in (PRODUCT, BASELINE))
+    if not (ours and theirs) or ours[2] != theirs[2]:
         return ""
-    (ours, size), (theirs, _) = points[PRODUCT], points[BASELINE]
-    return (f"At the same input size ({size} px, raw head + NMS) {PRODUCT} INT8 takes {ours[0] / theirs[0]:.2f}x "
+    return (f"At the same input size ({ours[2]} px, raw head + NMS) {PRODUCT} INT8 takes {ours[0] / theirs[0]:.2f}x "
             f"{BASELINE} INT8's time ({ours[0]:.2f} vs {theirs[0]:.2f} ms) and scores {(ours[1] - theirs[1]) * 100:+.1f} "
             f"points mAP50-95 ({ours[1]:.3f} vs {theirs[1]:.3f}, {len(ours[3])} seed(s)).")
 
@@ -57,9 +50,9 @@ def answer(series: dict, columns: list, machines: dict, datasets: list, note: st
     parts = [QUESTION, f"Measured on {dataset}{f' ({note})' if note else ''}, {machine}, ONNX Runtime.",
              f"Against {BASELINE} INT8 made the same way, head for head: " + "; ".join(like) + ".",
              equal_size(series, dataset, col)]
-    best = [r for r in runtime_verdicts(series, [col])[1] if r[0].startswith(f"{PRODUCT} vs") and dataset in r[1]]
+    best = best_runtime_verdict(series, dataset, PRODUCT, col)
     if best:
-        parts.append(f"Each on its best runtime and precision (raw head; {best[0][2]}): {best[0][3]}.")
+        parts.append(f"Each on its best runtime and precision (raw head; {best[0]}): {best[1]}.")
     fp32 = head_verdicts(series, dataset, col, "fp32")
     if fp32:
         parts.append(f"Against {BASELINE} FP32: " + "; ".join(fp32) + ".")

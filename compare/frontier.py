@@ -124,19 +124,20 @@ def family_front(series: dict, dataset: str, model: str, precision: str, col: tu
     return pareto(pts)
 
 
-def reference(series: dict, dataset: str, precision: str, col: tuple):
-    """YOLO26n's (precision) point at its training size with the NMS-free head: (p50 ms, mAP) or None."""
+def at_training_size(series: dict, dataset: str, model: str, col: tuple, precision: str = "int8", variant_: str = "",
+                     head: str = "raw"):
+    """A model's curve point (p50 ms, mAP50-95, size, per-seed mAPs) at the size it was trained at, or None."""
     for k, v in series.items():
-        if (k.dataset, k.model, k.precision, k.variant, k.head) == (dataset, BASELINE, precision, "", "nms-free"):
-            for lat, acc, size, _ in curve(v, col):
-                if size == k.trained_at:
-                    return lat, acc
+        if (k.dataset, k.model, k.precision, k.variant, k.head) == (dataset, model, precision, variant_, head):
+            found = curve({k.trained_at: v[k.trained_at]}, col) if k.trained_at in v else []
+            if found:
+                return found[0]
     return None
 
 
 def frontier_table(series: dict, dataset: str, col: tuple) -> tuple:
     """(header, body) for one dataset and column: each series' sizes and its mAP at YOLO26n's latencies."""
-    int8, fp32 = reference(series, dataset, "int8", col), reference(series, dataset, "fp32", col)
+    int8, fp32 = (at_training_size(series, dataset, BASELINE, col, p, head="nms-free") for p in ("int8", "fp32"))
     header = [f"series [{dataset}, {col[0]}, {col[1]} thr]", "trained at", "points: size px (e2e p50 ms, mAP50-95)",
               f"mAP50-95 at YOLO26n INT8's {int8[0]:.2f} ms" if int8 else "(no YOLO26n INT8)",
               f"mAP50-95 at YOLO26n FP32's {fp32[0]:.2f} ms" if fp32 else "(no YOLO26n FP32)",
@@ -228,8 +229,7 @@ def verdict(ours: list, theirs: list, tol: Optional[float], step: int) -> Verdic
         return Verdict("dominates", f"dominates: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
     if above(theirs, ours, tol):
         alone = f"; ours alone has points below {theirs[0][0]:.2f} ms" if ours[0][0] < theirs[0][0] else ""
-        return Verdict("is dominated",
-                       f"is dominated: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
+        return Verdict("is dominated", f"is dominated: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
     below = (theirs[-1][1] - ours[-1][1]) * 100
     if ours[-1][0] < theirs[0][0]:
         return Verdict("faster", f"faster at every point (ours slowest {ours[-1][0]:.2f} ms, theirs fastest "
@@ -255,14 +255,12 @@ def verdicts(series: dict, datasets: list, columns: list) -> tuple:
     FP32's and our YOLO26n INT8's, with the seeds and the margin."""
     body = []
     for dataset in datasets:
-        step = size_step(series, dataset)
         for col, model, precision, (view, heads) in ((c, m, p, v) for c in columns for m in subjects(series, dataset)
                                                      for p in ("fp32", "int8") for v in HEAD_VIEWS.items()):
-            ours = family_front(series, dataset, model, "int8", col, heads=heads)
-            theirs = family_front(series, dataset, BASELINE, precision, col, heads=heads)
-            if ours and theirs:
+            found = head_verdict(series, dataset, model, precision, col, heads)
+            if found:
                 body.append([f"{model} INT8 vs {BASELINE} {precision.upper()}", view,
-                             f"{dataset}, {col[0]}, {col[1]} thr", *judged(ours, theirs, step)])
+                             f"{dataset}, {col[0]}, {col[1]} thr", *found])
     return ["frontier", "heads", "where", "seeds, margin (points)", "verdict"], body
 
 
@@ -270,6 +268,13 @@ def subjects(series: dict, dataset: str) -> list:
     """The families judged against YOLO26n on a dataset: every one with our INT8 ONNX Runtime files but its own."""
     return sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
                    and not k.variant and family(k.model) != BASELINE})
+
+
+def head_verdict(series: dict, dataset: str, model: str, precision: str, col: tuple, heads: tuple):
+    """[seeds and margin, verdict]: a family's INT8 front against YOLO26n's (precision), same heads; None if one is empty."""
+    ours = family_front(series, dataset, model, "int8", col, heads=heads)
+    theirs = family_front(series, dataset, BASELINE, precision, col, heads=heads)
+    return judged(ours, theirs, size_step(series, dataset)) if ours and theirs else None
 
 
 def judged(ours: list, theirs: list, step: int) -> list:

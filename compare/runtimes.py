@@ -65,18 +65,26 @@ def best_front(series: dict, dataset: str, model: str, col: tuple, variants: tup
                    for p in family_front(series, dataset, model, precision, col, v, heads=(MATRIX_HEAD,))])
 
 
+def best_runtime_verdict(series: dict, dataset: str, model: str, col: tuple):
+    """[seeds and margin, verdict] of a family against YOLO26n, each side on its best runtime and precision (raw head
+    + NMS), or None when no file of the dataset ran on another runtime than ONNX Runtime, or either has no front."""
+    if not any(k.dataset == dataset and k.variant in ("openvino", "ncnn") for k in series):
+        return None
+    ours = best_front(series, dataset, model, col, OURS_RUNTIMES)
+    theirs = best_front(series, dataset, BASELINE, col, THEIRS_RUNTIMES)
+    return judged(ours, theirs, size_step(series, dataset)) if ours and theirs else None
+
+
 def runtime_verdicts(series: dict, columns: list) -> tuple:
     """(header, body): each of our INT8 families against YOLO26n, each side on its best runtime and precision
     (raw head + NMS, the head every runtime takes), per dataset that has files on another runtime and column."""
     body = []
-    for dataset in sorted({k.dataset for k in series if k.variant in ("openvino", "ncnn")}):
-        step = size_step(series, dataset)
+    for dataset in sorted({k.dataset for k in series}):
         for col, model in ((c, m) for c in columns for m in subjects(series, dataset)):
-            ours = best_front(series, dataset, model, col, OURS_RUNTIMES)
-            theirs = best_front(series, dataset, BASELINE, col, THEIRS_RUNTIMES)
-            if ours and theirs:
+            found = best_runtime_verdict(series, dataset, model, col)
+            if found:
                 body.append([f"{model} vs {BASELINE}, each on its best runtime and precision",
-                             f"{dataset}, {col[0]}, {col[1]} thr", *judged(ours, theirs, step)])
+                             f"{dataset}, {col[0]}, {col[1]} thr", *found])
     return ["frontier (raw head + NMS)", "where", "seeds, margin (points)", "verdict"], body
 
 

@@ -5,22 +5,10 @@ model's training size, on the first machine at 1 thread."""
 
 from leakyolo.base.defaults import BASELINE
 
-from .frontier import curve, family, family_front, judged, size_step
+from .frontier import at_training_size, family, head_verdict
 from .names import RUNTIME_NAMES
 
-HEAD = "raw"
-RUNTIMES = ("", "openvino")  # INT8 files: ONNX Runtime's own and OpenVINO's reading of them (NCNN has no INT8)
-
-
-def at_training_size(series: dict, dataset: str, model: str, variant: str, col: tuple):
-    """(p50 ms, {seed: mAP50-95}) of a model's INT8 raw-head file at its training size, or None."""
-    for k, points in series.items():
-        if (k.dataset, k.model, k.precision, k.variant, k.head) == (dataset, model, "int8", variant, HEAD):
-            point = points.get(k.trained_at)
-            found = curve({k.trained_at: point}, col) if point else []
-            if found:
-                return found[0][0], dict(sorted(point.map.items()))
-    return None
+RUNTIMES = ("", "openvino", "ncnn")  # INT8 files: ONNX Runtime's own, OpenVINO's reading of them, NCNN's
 
 
 def screen_table(series: dict, cards: dict, columns: list) -> tuple:
@@ -34,19 +22,15 @@ def screen_table(series: dict, cards: dict, columns: list) -> tuple:
               f"INT8 front vs {BASELINE} INT8 (raw + NMS)"]
     body = []
     for dataset in sorted({k.dataset for k in series}):
-        theirs = family_front(series, dataset, BASELINE, "int8", col, heads=(HEAD,))
         for model in sorted({k.model for k in series if k.dataset == dataset and k.model == family(k.model)}):
-            main = at_training_size(series, dataset, model, "", col)
+            main = at_training_size(series, dataset, model, col)
             if not main:
                 continue
             card = cards.get((dataset, model), {})
-            times = [at_training_size(series, dataset, model, v, col) for v in RUNTIMES]
-            ours = family_front(series, dataset, model, "int8", col, heads=(HEAD,))
-            seeds, text = judged(ours, theirs, size_step(series, dataset)) if (
-                ours and theirs and model != BASELINE) else ("", "—")  # YOLO26n itself, or no INT8 front
-            verdict = f"{text} ({seeds})" if seeds else text
+            times = [at_training_size(series, dataset, model, col, variant_=v) for v in RUNTIMES]
+            found = head_verdict(series, dataset, model, "int8", col, ("raw",)) if model != BASELINE else None
             body.append([dataset, model, f"{card['params'] / 1e6:.2f}" if card.get("params") else "—",
                          f"{card['gflops@640']:.2f}" if card.get("gflops@640") else "—",
                          *(f"{t[0]:.2f}" if t else "—" for t in times),
-                         " / ".join(f"{m:.3f}" for m in main[1].values()), verdict])
+                         " / ".join(f"{m:.3f}" for m in main[3]), f"{found[1]} ({found[0]})" if found else "—"])
     return header, body

@@ -263,6 +263,7 @@ def test_screening_table_ranks_each_model_head_for_head():
 
     found = {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160): series((1.2, 0.62, 128), (1.8, 0.70, 160)),
              SeriesKey("d", "leakyolo-n", "int8", "openvino", "raw", 160): series((2.4, 0.70, 160)),
+             SeriesKey("d", "leakyolo-n", "int8", "ncnn", "raw", 160): series((1.5, 0.69, 160)),
              SeriesKey("d", "leakyolo-nw", "int8", "", "raw", 160): series((2.0, 0.70, 128), (3.0, 0.75, 160)),
              SeriesKey("d", "yolo26n", "int8", "", "raw", 160): series((2.0, 0.66, 128), (3.0, 0.72, 160)),
              SeriesKey("d", "yolo26n@256", "int8", "", "raw", 256): series((5.0, 0.70, 256))}  # a size, not a row
@@ -270,7 +271,8 @@ def test_screening_table_ranks_each_model_head_for_head():
     header, body = screen_table(found, cards, [("cpu", "2"), col])
     rows = {r[1]: r for r in body}
     assert set(rows) == {"leakyolo-n", "leakyolo-nw", "yolo26n"}
-    assert rows["leakyolo-n"][2:7] == ["1.95", "4.36", "1.80", "2.40", "0.690 / 0.710"]
-    assert rows["leakyolo-nw"][7].startswith("dominates") and "(2 seeds: ±" in rows["leakyolo-nw"][7]
-    assert "dominates" not in rows["leakyolo-n"][7]  # faster, never as accurate as their best
-    assert rows["yolo26n"][7] == "—" and screen_table(found, cards, [("cpu", "2")]) == ([], [])
+    assert rows["leakyolo-n"][2:8] == ["1.95", "4.36", "1.80", "2.40", "1.50", "0.690 / 0.710"]
+    assert rows["leakyolo-nw"][5] == "—"  # no NCNN file
+    assert rows["leakyolo-nw"][8].startswith("dominates") and "(2 seeds: ±" in rows["leakyolo-nw"][8]
+    assert "dominates" not in rows["leakyolo-n"][8]  # faster, never as accurate as their best
+    assert rows["yolo26n"][8] == "—" and screen_table(found, cards, [("cpu", "2")]) == ([], [])
