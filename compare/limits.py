@@ -1,5 +1,5 @@
 """What a report's numbers rest on, generated from its own result files (never typed): the CPU's int8
-instruction set, the INT8 file types, the seeds behind each dataset's rows, and how far the NMS-free head
+instruction set, other processes' load around its benchmarks, the INT8 file types, the seeds behind each dataset's rows, and how far the NMS-free head
 sits from raw + NMS at the training size."""
 
 from leakyolo.base.defaults import BASELINE, PRODUCT
@@ -55,8 +55,21 @@ def head_gaps(series: dict) -> list:
     return out
 
 
+def load_facts(results, busy: float = 0.15) -> list:
+    """Per machine whose bench records saw other processes keep more than `busy` of its CPU busy: the most."""
+    seen = {}
+    for _, record in results.benches:
+        shares = (record.get("settings", {}).get("others_cpu_busy") or {}).values()
+        top = max((s for s in shares if s is not None), default=None)
+        if top is not None:
+            label = record["machine"]["label"]
+            seen[label] = max(seen.get(label, 0.0), top)
+    return [f"{label}: other processes kept up to {top:.0%} of the CPU busy around a benchmark: its latencies are "
+            f"noisy" for label, top in sorted(seen.items()) if top > busy]
+
+
 def limits(results, rows: dict, series: dict, machines: dict) -> list:
     """The report's limits as bullet lines."""
-    return [f"Machine: {line}" for line in machine_facts(machines)] + [
+    return [f"Machine: {line}" for line in machine_facts(machines)] + [f"Load: {line}" for line in load_facts(results)] + [
         f"INT8 files: {int8_types(results)}", f"Seeds: {'; '.join(seeds_text(rows))}",
         *(f"Head: {line}" for line in head_gaps(series))]

@@ -23,11 +23,12 @@ from .preprocess import preprocess, read_image
 from leakyolo.base.errors import UserError
 from leakyolo.base.provenance import sha256_file, stamp, write_json
 
-from leakyolo.base.machine import fingerprint
+from leakyolo.base.machine import cpu_busy, fingerprint
 from .peak import peak_gops
 from .stats import summarize
 
 SCHEMA = "leakyolo.bench/2"  # 2: pools spin within runs (1: spinning off)
+BUSY = 0.15  # other processes' share of the CPU above which a bench warns that its latencies are noisy
 
 
 def card_summary(card: dict) -> dict:
@@ -116,6 +117,7 @@ def bench(models: list, threads: Sequence[int] = (1,), warmup: int = 20, runs: i
             raise UserError(f"model {p} not found")
     cards = {p: read_card(p) for p in paths}
     results = {p: {} for p in paths}
+    busy = {"before": others_load()}
     rss, imgsz, peak = {}, {}, {"int8": {}, "fp32": {}}
     for n in threads:
         if peaks:
@@ -133,13 +135,14 @@ def bench(models: list, threads: Sequence[int] = (1,), warmup: int = 20, runs: i
                 print(f"bench: {p.name} threads={n}: model p50 {results[p][str(n)]['model_only']['p50']:.2f} ms, "
                       f"end-to-end p50 {results[p][str(n)]['end_to_end']['p50']:.2f} ms", file=sys.stderr)
         del detectors
+    busy["after"] = others_load()
     return {
         "schema": SCHEMA,
         "kind": "bench",
         "machine": fingerprint(label),
         "settings": {"threads": list(threads), "warmup": warmup, "runs": runs, "batch": 1, "interleaved": True,
                      "intra_op_spinning": "within runs (session.force_spinning_stop)", "graph_optimization": "all",
-                     "input": str(image) if image else "fixed random frame"},
+                     "input": str(image) if image else "fixed random frame", "others_cpu_busy": busy},
         "models": [{"file": p.name, "path": str(p.resolve()), "runtime": runtime_of(p), "sha256": sha256_file(p),
                     "card": card_summary(cards[p]),
                     "imgsz": imgsz[p], "load_rss_mb": round(rss[p], 1), "results": results[p]}
@@ -149,6 +152,15 @@ def bench(models: list, threads: Sequence[int] = (1,), warmup: int = 20, runs: i
         "peak_rss_mb": round(peak_rss_mb(), 1),
         **stamp(),
     }
+
+
+def others_load() -> Optional[float]:
+    """The CPU share other processes keep busy (0.5 s while the bench sleeps); warns above BUSY."""
+    busy = cpu_busy()
+    if busy is not None and busy > BUSY:
+        print(f"bench: other processes keep {busy:.0%} of this machine's CPU busy: latencies will be noisy "
+              f"(stop them, or read the numbers as such)", file=sys.stderr)
+    return busy
 
 
 def save(record: dict, out) -> Path:

@@ -26,6 +26,7 @@ def test_bench_schema_and_fingerprint(exported):
                 assert stats["n"] == 5 and 0 < stats["min"] <= stats["p50"] <= stats["p90"] <= stats["p99"]
             assert set(res["split_p50_ms"]) == {"preprocess_ms", "model_ms", "postprocess_ms"}
     assert record["peak_rss_mb"] > 0
+    assert set(record["settings"]["others_cpu_busy"]) == {"before", "after"}
     for field in ("int8_peak_gops", "fp32_peak_gops"):
         assert set(record[field]) == {"1", "2"} and all(g > 1 for g in record[field].values()), field
 

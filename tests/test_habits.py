@@ -116,13 +116,18 @@ def test_python_api_is_plain_functions_and_stays_light():
         assert inspect.signature(func).return_annotation is not inspect.Signature.empty, func.__name__
 
 
-def test_bench_and_calibration_show_progress(exported, learn_yaml, capsys):
-    from leakyolo.detect.bench import bench
+def test_bench_and_calibration_show_progress(exported, learn_yaml, capsys, monkeypatch):
+    from leakyolo.detect import bench as bench_mod
     from leakyolo.export.calibration import LetterboxDataReader, sample_images
 
-    bench([exported["int8"]], warmup=0, runs=8, peaks=False)
+    record = bench_mod.bench([exported["int8"]], warmup=0, runs=8, peaks=False)
     err = capsys.readouterr().err
     assert "bench: run 2/8, ~" in err and "s left" in err and "end-to-end p50" in err
+    if max(record["settings"]["others_cpu_busy"].values()) <= bench_mod.BUSY:
+        assert "latencies will be noisy" not in err
+    monkeypatch.setattr(bench_mod, "cpu_busy", lambda: 0.6)  # another process on the machine
+    bench_mod.bench([exported["int8"]], warmup=0, runs=1, peaks=False)
+    assert "bench: other processes keep 60% of this machine's CPU busy: latencies will be noisy" in capsys.readouterr().err
     reader = LetterboxDataReader(sample_images(learn_yaml, 60), "images", (96, 96))
     while reader.get_next() is not None:
         pass

@@ -1,13 +1,41 @@
-"""The report's "what these numbers rest on" lines come from its result files: machine ISA and head gaps."""
+"""The report's "what these numbers rest on" lines come from its result files: machine ISA, load, head gaps."""
+
+from types import SimpleNamespace
 
 from leakyolo.compare.frontier import Point, SeriesKey
-from leakyolo.compare.limits import head_gaps, machine_facts
+from leakyolo.compare.limits import head_gaps, load_facts, machine_facts
 
 
 def test_machine_facts_name_the_int8_instructions():
     vnni, avx2 = machine_facts({"epyc": {"isa": ["avx2", "avx512_vnni"]}, "old": {"isa": ["avx2", "fma"]}})
     assert vnni.startswith("epyc: avx512_vnni (int8 dot products)")
     assert avx2.startswith("old: no int8 dot-product instructions (avx2, fma)") and "u8s7" in avx2
+
+
+def test_a_bench_beside_other_load_is_named_and_a_quiet_one_is_not():
+
+    def bench(label, before, after):
+        return None, {"machine": {"label": label}, "settings": {"others_cpu_busy": {"before": before, "after": after}}}
+
+    results = SimpleNamespace(benches=[bench("epyc", 0.02, 0.48), bench("epyc", 0.3, None), bench("pi", 0.01, 0.1),
+                                       (None, {"machine": {"label": "old"}, "settings": {}})])  # records before the field
+    assert load_facts(results) == ["epyc: other processes kept up to 48% of the CPU busy around a benchmark: its "
+                                   "latencies are noisy"]
+
+
+def test_cpu_busy_sees_another_process_spin():
+    import os
+    import subprocess
+    import sys
+
+    from leakyolo.base.machine import cpu_busy
+
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busy = cpu_busy(1.0)
+    finally:
+        spin.kill()
+    assert busy is not None and 1.0 >= busy > 1 / os.cpu_count() / 3  # one spinning core of N (/proc/stat), slack
 
 
 def test_head_gap_uses_the_seeds_both_heads_have():

@@ -2,7 +2,9 @@
 
 import os
 import platform
+import time
 from importlib import metadata
+from typing import Optional
 
 ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16",  # x86
              "neon", "asimd", "asimddp", "asimdhp", "i8mm", "sve", "sve2", "bf16")  # arm
@@ -50,3 +52,18 @@ def fingerprint(label=None) -> dict:
         "numpy": version("numpy"),
         "onnxruntime": version("onnxruntime"),
     }
+
+
+def cpu_busy(seconds: float = 0.5) -> Optional[float]:
+    """The share of the machine's CPU time (all cores) that was busy over `seconds` while this process sleeps: the
+    load of other processes before or after a benchmark. From /proc/stat (Linux); None elsewhere."""
+    def ticks():
+        with open("/proc/stat") as f:
+            t = [int(x) for x in f.readline().split()[1:8]]
+        return sum(t), t[3] + t[4]  # all, idle + iowait
+
+    try:
+        (total0, idle0), _, (total1, idle1) = ticks(), time.sleep(seconds), ticks()
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(1 - (idle1 - idle0) / (total1 - total0), 3) if total1 > total0 else None
