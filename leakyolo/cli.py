@@ -31,8 +31,9 @@ def add_pipeline(sub) -> None:
     """The main job."""
     p = sub.add_parser("pipeline", help="the main job: data, training, export, eval, bench, report, demo video")
     p.add_argument("--profile", choices=tuple(PROFILES), default="quick",
-                   help="quick (~20 min, illustrative), full (~4 h here: 30 epochs, 2 seeds, trees + digits) or "
-                        "converged (~4 h of training here with --jobs 2: digits trained to a plateau, 3 seeds)")
+                   help="quick (~20 min, illustrative), full (~4 h here: 30 epochs, 2 seeds, trees + digits), "
+                        "converged (~4 h of training here with --jobs 2: digits trained to a plateau, 3 seeds) or "
+                        "screen (every candidate model at a third of converged's epochs, 2 seeds: ranks levers)")
     p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
     p.add_argument("--models", type=lambda s: s.split(","),
                    help="comma separated registered models or pipeline recipes (leakyolo-n-distilled: distilled from "
