@@ -4,7 +4,7 @@ sits from raw + NMS at the training size."""
 
 from leakyolo.base.defaults import BASELINE, PRODUCT
 
-from .results import mean_spread
+from .results import COLD_BENCH, mean_spread
 
 
 def machine_facts(machines: dict) -> list:
@@ -68,8 +68,17 @@ def load_facts(results, busy: float = 0.15) -> list:
             f"noisy" for label, top in sorted(seen.items()) if top > busy]
 
 
+def method_facts(results) -> list:
+    """A line when bench records of the older method (model-only timed cold) are among the results."""
+    cold = sorted({r["machine"]["label"] for _, r in results.benches if r.get("schema") == COLD_BENCH})
+    return [f"{', '.join(cold)}: these benches ({COLD_BENCH}) timed model-only latency on each model's first call "
+            f"after another model's, with its weights out of the caches: model-only numbers are inflated, the "
+            f"end-to-end ones (timed on the next call) are not (docs/performance.md)"] if cold else []
+
+
 def limits(results, rows: dict, series: dict, machines: dict) -> list:
     """The report's limits as bullet lines."""
-    return [f"Machine: {line}" for line in machine_facts(machines)] + [f"Load: {line}" for line in load_facts(results)] + [
-        f"INT8 files: {int8_types(results)}", f"Seeds: {'; '.join(seeds_text(rows))}",
-        *(f"Head: {line}" for line in head_gaps(series))]
+    return [*(f"Machine: {line}" for line in machine_facts(machines)), *(f"Load: {line}" for line in load_facts(results)),
+            *(f"Bench method: {line}" for line in method_facts(results)),
+            f"INT8 files: {int8_types(results)}", f"Seeds: {'; '.join(seeds_text(rows))}",
+            *(f"Head: {line}" for line in head_gaps(series))]

@@ -26,9 +26,11 @@ CARD = {"?model": OPT_TEXT, "?precision": OPT_TEXT, "?dataset": OPT_TEXT, "?head
         "?runtime": OPT_TEXT}
 ROW = {"file": TEXT, "sha256": TEXT, "card": CARD, "?runtime": OPT_TEXT}
 TIMES = {"p50": NUM, "p90": NUM}
+COLD_BENCH = "leakyolo.bench/2"  # timed model-only on a model's first call after another's (cold caches); still read
 SHAPES = {  # what each record kind must hold, down to the fields the report reads ("?": may be absent)
     BENCH_SCHEMA: {"machine": {"label": TEXT, "?isa": [TEXT]}, "models": [{**ROW, "?imgsz": [NUM], "results": {
         "*": {"model_only": TIMES, "end_to_end": {"p50": NUM}}}}]},
+    COLD_BENCH: None,  # filled in below: the same fields
     EVAL_SCHEMA: {"data": {"?name": OPT_TEXT}, "models": [{**ROW, "?imgsz": NUM, "mAP50-95": NUM, "mAP50": NUM}]},
     ARM_SCHEMA: {"models": [{"file": TEXT, "sha256": TEXT, "precision": TEXT, "core": TEXT,
                              "parity": {"ok": (bool,), "max_abs_diff": NUM}}]},
@@ -101,6 +103,9 @@ def mismatch(value, shape, where: str):
     return None
 
 
+SHAPES[COLD_BENCH] = SHAPES[BENCH_SCHEMA]
+
+
 def check_fields(f: Path, record: dict) -> None:
     """One line naming the file and the field that is missing or of the wrong type, instead of a traceback deep in
     the report (result files may come from other machines: they are untrusted input)."""
@@ -132,7 +137,7 @@ def load_results(files: list) -> Results:
             raise UserError(f"{f}: schema {schema!r} is not {', '.join(SHAPES)}; regenerate it with this "
                             f"version of leakyolo bench / eval / arm (or the pipeline, for learning curves)")
         check_fields(f, record)
-        found[schema].append((f, record))
+        found[BENCH_SCHEMA if schema == COLD_BENCH else schema].append((f, record))
     results = Results(found[BENCH_SCHEMA], found[EVAL_SCHEMA], found[ARM_SCHEMA], found[TRAIN_SCHEMA])
     if not results.benches and not results.evals:
         raise UserError("no results given: pass bench and/or eval JSON files")

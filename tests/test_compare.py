@@ -13,7 +13,7 @@ from leakyolo.base.errors import UserError
 
 def test_bench_schema_and_fingerprint(exported):
     record = bench_mod.bench([exported["fp32"], exported["int8"]], threads=(1, 2), warmup=2, runs=5, progress=False)
-    assert record["schema"] == "leakyolo.bench/2" and record["settings"]["interleaved"]
+    assert record["schema"] == "leakyolo.bench/3" and record["settings"]["interleaved"]
     machine = record["machine"]
     for key in ("label", "cpu", "arch", "cores", "isa", "os", "python", "numpy", "onnxruntime"):
         assert machine[key] is not None, key
@@ -29,6 +29,31 @@ def test_bench_schema_and_fingerprint(exported):
     assert set(record["settings"]["others_cpu_busy"]) == {"before", "after"}
     for field in ("int8_peak_gops", "fp32_peak_gops"):
         assert set(record[field]) == {"1", "2"} and all(g > 1 for g in record[field].values()), field
+
+
+def test_bench_warms_each_model_on_its_turn_then_times_model_only_and_end_to_end():
+    import numpy as np
+
+    calls = []
+
+    class Fake:
+        imgsz, timings = (32, 32), {"preprocess_ms": 0.0, "model_ms": 0.0, "postprocess_ms": 0.0}
+
+        def __init__(self, name):
+            self.name = name
+
+        def run(self, x):
+            calls.append((self.name, "run"))
+
+        def __call__(self, frame):
+            calls.append((self.name, "e2e"))
+
+    frame = np.zeros((32, 32, 3), np.uint8)
+    times = bench_mod.timed_runs({"a": Fake("a"), "b": Fake("b")}, {"a": frame, "b": frame}, warmup=1, runs=2,
+                                 progress=False)
+    turn = [("run",), ("run",), ("e2e",)]  # untimed call (weights back in the caches), model-only, end-to-end
+    assert calls == [(m, *step) for _ in range(3) for m in "ab" for step in turn]
+    assert all(len(times[m]["model"]) == len(times[m]["e2e"]) == 2 for m in "ab")
 
 
 def test_bench_sessions_stop_spinning_after_each_run(exported, monkeypatch):

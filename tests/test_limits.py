@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 from leakyolo.compare.frontier import Point, SeriesKey
-from leakyolo.compare.limits import head_gaps, load_facts, machine_facts
+from leakyolo.compare.limits import head_gaps, load_facts, machine_facts, method_facts
 
 
 def test_machine_facts_name_the_int8_instructions():
@@ -21,6 +21,15 @@ def test_a_bench_beside_other_load_is_named_and_a_quiet_one_is_not():
                                        (None, {"machine": {"label": "old"}, "settings": {}})])  # records before the field
     assert load_facts(results) == ["epyc: other processes kept up to 48% of the CPU busy around a benchmark: its "
                                    "latencies are noisy"]
+
+
+def test_benches_of_the_cold_method_are_named():
+    def bench(label, schema):
+        return None, {"schema": schema, "machine": {"label": label}}
+
+    old = SimpleNamespace(benches=[bench("epyc", "leakyolo.bench/2"), bench("pi", "leakyolo.bench/3")])
+    assert len(method_facts(old)) == 1 and method_facts(old)[0].startswith("epyc: these benches (leakyolo.bench/2)")
+    assert method_facts(SimpleNamespace(benches=[bench("pi", "leakyolo.bench/3")])) == []
 
 
 def test_cpu_busy_sees_another_process_spin():
