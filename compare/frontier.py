@@ -126,10 +126,11 @@ def family_front(series: dict, dataset: str, model: str, precision: str, col: tu
 
 def at_training_size(series: dict, dataset: str, model: str, col: tuple, precision: str = "int8", variant_: str = "",
                      head: str = "raw"):
-    """A model's curve point (p50 ms, mAP50-95, size, per-seed mAPs) at the size it was trained at, or None."""
+    """A model's curve point (p50 ms, mAP50-95, size, per-seed mAPs) at the size it was trained at, or None; like
+    every point of its curve, over the seeds that every size has."""
     for k, v in series.items():
         if (k.dataset, k.model, k.precision, k.variant, k.head) == (dataset, model, precision, variant_, head):
-            found = curve({k.trained_at: v[k.trained_at]}, col) if k.trained_at in v else []
+            found = [p for p in curve(v, col) if p[2] == k.trained_at]
             if found:
                 return found[0]
     return None
