@@ -44,9 +44,9 @@ PROFILES = {
                   "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
                   "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
                   "runtimes": RUNTIMES,
-                  "note": "converged budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
-                          "60 epochs, 3 seeds): same data, "
-                          "epochs, optimizer and evaluator for every model; mean ± std over seeds"},
+                  "note": "60-epoch budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
+                          "60 epochs, 3 seeds): same data, epochs, optimizer and evaluator for every model; mean ± std "
+                          "over seeds; whether each training reached its plateau: 'Training to a plateau'"},
 }
 # screen: every candidate (models/registry.py) beside LeakYOLO-n and YOLO26n on the converged profile's data and
 # size at a third of its epochs, 2 seeds, both heads at 128 and 160 px: ranks levers cheaply (docs/performance.md
