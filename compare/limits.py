@@ -1,8 +1,10 @@
 """What a report's numbers rest on, generated from its own result files (never typed): the CPU's int8
-instruction set, other processes' load around its benchmarks, the INT8 file types, the seeds behind each dataset's rows, and how far the NMS-free head
-sits from raw + NMS at the training size."""
+instruction set, other processes' load around its benchmarks and the bench method, the INT8 file types, the
+seeds behind each dataset's rows, and how far the NMS-free head sits from raw + NMS at the training size."""
 
 from leakyolo.base.defaults import BASELINE, PRODUCT
+
+from leakyolo.detect.bench import BUSY
 
 from .results import COLD_BENCH, mean_spread
 
@@ -55,7 +57,7 @@ def head_gaps(series: dict) -> list:
     return out
 
 
-def load_facts(results, busy: float = 0.15) -> list:
+def load_facts(results, busy: float = BUSY) -> list:
     """Per machine whose bench records saw other processes keep more than `busy` of its CPU busy: the most."""
     seen = {}
     for _, record in results.benches:
@@ -78,7 +80,8 @@ def method_facts(results) -> list:
 
 def limits(results, rows: dict, series: dict, machines: dict) -> list:
     """The report's limits as bullet lines."""
-    return [*(f"Machine: {line}" for line in machine_facts(machines)), *(f"Load: {line}" for line in load_facts(results)),
+    return [*(f"Machine: {line}" for line in machine_facts(machines)),
+            *(f"Load: {line}" for line in load_facts(results)),
             *(f"Bench method: {line}" for line in method_facts(results)),
             f"INT8 files: {int8_types(results)}", f"Seeds: {'; '.join(seeds_text(rows))}",
             *(f"Head: {line}" for line in head_gaps(series))]

@@ -66,8 +66,8 @@ FRONTIER_TEXT = ("Every exported input size and head of each trained model, as e
 RUNTIMES_TEXT = ("The same trained models on each runtime, like for like: the raw head (+ NMS) at the size each was "
                  "trained at, the one point every runtime takes (NCNN has no NMS-free head). OpenVINO files are read "
                  "from our ONNX files (its INT8 from our QDQ file), NCNN files converted by pnnx from the FP32 ONNX "
-                 "file (its INT8 made from that with scales calibrated on the train split); each passed the accuracy gate against the FP32 ONNX "
-                 "file. Cells: mAP50-95 (mean over seeds), then end-to-end p50 per machine and thread count "
+                 "file (its INT8 made from that with scales calibrated on the train split); each passed the accuracy "
+                 "gate against the FP32 ONNX file. Cells: mAP50-95 (mean over seeds), then end-to-end p50 per machine and thread count "
                  "(docs/runtimes.md).")
 PLATEAU_TEXT = PLATEAU_RULE + " Learning curves: the learning_curves figures (triangles mark plateau epochs)."
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"

@@ -27,10 +27,10 @@ CARD = {"?model": OPT_TEXT, "?precision": OPT_TEXT, "?dataset": OPT_TEXT, "?head
 ROW = {"file": TEXT, "sha256": TEXT, "card": CARD, "?runtime": OPT_TEXT}
 TIMES = {"p50": NUM, "p90": NUM}
 COLD_BENCH = "leakyolo.bench/2"  # timed model-only on a model's first call after another's (cold caches); still read
+BENCH = {"machine": {"label": TEXT, "?isa": [TEXT]}, "models": [{**ROW, "?imgsz": [NUM], "results": {
+    "*": {"model_only": TIMES, "end_to_end": {"p50": NUM}}}}]}
 SHAPES = {  # what each record kind must hold, down to the fields the report reads ("?": may be absent)
-    BENCH_SCHEMA: {"machine": {"label": TEXT, "?isa": [TEXT]}, "models": [{**ROW, "?imgsz": [NUM], "results": {
-        "*": {"model_only": TIMES, "end_to_end": {"p50": NUM}}}}]},
-    COLD_BENCH: None,  # filled in below: the same fields
+    BENCH_SCHEMA: BENCH, COLD_BENCH: BENCH,
     EVAL_SCHEMA: {"data": {"?name": OPT_TEXT}, "models": [{**ROW, "?imgsz": NUM, "mAP50-95": NUM, "mAP50": NUM}]},
     ARM_SCHEMA: {"models": [{"file": TEXT, "sha256": TEXT, "precision": TEXT, "core": TEXT,
                              "parity": {"ok": (bool,), "max_abs_diff": NUM}}]},
@@ -101,9 +101,6 @@ def mismatch(value, shape, where: str):
         if found:
             return found
     return None
-
-
-SHAPES[COLD_BENCH] = SHAPES[BENCH_SCHEMA]
 
 
 def check_fields(f: Path, record: dict) -> None:

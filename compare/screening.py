@@ -7,8 +7,7 @@ from leakyolo.base.defaults import BASELINE
 
 from .frontier import at_training_size, family, head_verdict
 from .names import RUNTIME_NAMES
-
-RUNTIMES = ("", "openvino", "ncnn")  # INT8 files: ONNX Runtime's own, OpenVINO's reading of them, NCNN's
+from .runtimes import OURS_RUNTIMES
 
 
 def screen_table(series: dict, cards: dict, columns: list) -> tuple:
@@ -18,7 +17,7 @@ def screen_table(series: dict, cards: dict, columns: list) -> tuple:
     if col is None:
         return [], []
     header = ["dataset", "model", "params (M)", "GFLOPs@640",
-              *(f"INT8 p50 ms, {RUNTIME_NAMES[v or 'onnxruntime']}" for v in RUNTIMES), "INT8 mAP50-95 per seed",
+              *(f"INT8 p50 ms, {RUNTIME_NAMES[v or 'onnxruntime']}" for v in OURS_RUNTIMES), "INT8 mAP50-95 per seed",
               f"INT8 front vs {BASELINE} INT8 (raw + NMS)"]
     body = []
     for dataset in sorted({k.dataset for k in series}):
@@ -27,7 +26,7 @@ def screen_table(series: dict, cards: dict, columns: list) -> tuple:
             if not main:
                 continue
             card = cards.get((dataset, model), {})
-            times = [at_training_size(series, dataset, model, col, variant_=v) for v in RUNTIMES]
+            times = [at_training_size(series, dataset, model, col, variant_=v) for v in OURS_RUNTIMES]
             found = head_verdict(series, dataset, model, "int8", col, ("raw",)) if model != BASELINE else None
             body.append([dataset, model, f"{card['params'] / 1e6:.2f}" if card.get("params") else "—",
                          f"{card['gflops@640']:.2f}" if card.get("gflops@640") else "—",

@@ -49,8 +49,8 @@ def register(sub) -> None:
                    help="also write the files Ultralytics' own exporter makes for each --format, the baselines for "
                         "reports: ONNX INT8 (quantize=8), OpenVINO FP32 and INT8 (NNCF), NCNN FP32")
     p.add_argument("--format", nargs="+", type=format_list, metavar="FORMAT",
-                   help="onnx (always written), openvino (FP32 and INT8 IR), ncnn (FP32 and INT8, raw head): several at once "
-                        "as openvino ncnn or onnx,openvino; each file is gated like INT8 (docs/runtimes.md)")
+                   help="onnx (always written), openvino (FP32 and INT8 IR), ncnn (FP32 and INT8, raw head): several at "
+                        "once as openvino ncnn or onnx,openvino; each file is gated like INT8 (docs/runtimes.md)")
     p.add_argument("--skip-gates", action="store_true", help="no parity/accuracy gates (smoke tests only)")
     p.add_argument("--out", type=output_folder, help="output folder (default: RUN/onnx)")
     p.set_defaults(func=run)

@@ -56,13 +56,17 @@ def conv_bytes(layer: Layer, blob: bytes, pos: int) -> int:
     return size + 4 * int(layer.params["0"]) * (layer.params.get("5", "0") == "1") + scales_bytes(layer)
 
 
+def scale_groups(layer: Layer) -> int:
+    """How many weight scales a convolution's int8 term holds: one per output channel, or per group (depthwise)."""
+    return int(layer.params["0"]) if layer.kind == "Convolution" else int(layer.params.get("7", "1"))
+
+
 def scales_bytes(layer: Layer) -> int:
     """Size of an INT8 convolution's scales after its bias (0 for a float one), as ncnn's load_model reads them."""
     term = int(layer.params.get("8", "0"))
     if not term:
         return 0
-    per_weight = {"Convolution": int(layer.params["0"]), "ConvolutionDepthWise": int(layer.params.get("7", "1"))
-                  if term % 100 == 1 else 1}[layer.kind]
+    per_weight = scale_groups(layer) if layer.kind == "Convolution" or term % 100 == 1 else 1
     return 4 * (per_weight + 1 + (term > 100))
 
 
@@ -70,7 +74,8 @@ def read_layers(folder: Path) -> tuple:
     """(header lines, layers) of a folder's model.ncnn.param, each layer with its bytes of model.ncnn.bin; the bin
     must be read to its last byte (else it holds layers this reader does not know)."""
     lines = (folder / "model.ncnn.param").read_text().splitlines()
-    layers, blob, pos = [parse_line(line) for line in lines[2:] if line.strip()], (folder / "model.ncnn.bin").read_bytes(), 0
+    layers = [parse_line(line) for line in lines[2:] if line.strip()]
+    blob, pos = (folder / "model.ncnn.bin").read_bytes(), 0
     for layer in layers:
         if layer.kind in CONVS:
             size = conv_bytes(layer, blob, pos)
@@ -114,8 +119,7 @@ def write_int8(src: Path, dest: Path, inputs: list) -> dict:
     for layer in layers:
         out += layer.data
         if layer.kind in CONVS:
-            groups = int(layer.params["0"]) if layer.kind == "Convolution" else int(layer.params.get("7", "1"))
-            peak = np.abs(layer.weights.reshape(groups, -1)).max(1)
+            peak = np.abs(layer.weights.reshape(scale_groups(layer), -1)).max(1)
             out += np.where(peak > 0, 127 / np.maximum(peak, 1e-12), 0).astype(np.float32).tobytes()
             out += np.float32(127 / max(ranges[layer.bottoms[0]], 1e-12)).tobytes()
             layer.params["8"] = INT8_TERM[layer.kind]

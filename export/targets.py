@@ -200,6 +200,7 @@ def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool
         with staging(onnx_path.parent) as folder:
             shutil.copyfile(onnx_path, folder / onnx_path.name)
             made = runtime_cards({folder / onnx_path.name: facts}, formats, reference if data else None, data,
-                                 ast.literal_eval(facts["imgsz"])[0], max_drop, log, sibling if sibling.is_file() else None)
+                                 ast.literal_eval(facts["imgsz"])[0], max_drop, log,
+                                 sibling if sibling.is_file() else None)
             published += publish(made, onnx_path.parent)
     return published

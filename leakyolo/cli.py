@@ -32,7 +32,8 @@ def add_pipeline(sub) -> None:
     p = sub.add_parser("pipeline", help="the main job: data, training, export, eval, bench, report, demo video")
     p.add_argument("--profile", choices=tuple(PROFILES), default="quick",
                    help="quick (~20 min, illustrative), full (~4 h here: 30 epochs, 2 seeds, trees + digits), "
-                        "converged (~4 h of training here with --jobs 2: digits trained to a plateau, 3 seeds) or "
+                        "converged (~8 h of training here with --jobs 2: digits, 60 epochs, 3 seeds; the report says whether "
+                        "each training plateaued) or "
                         "screen (every candidate model at a third of converged's epochs, 2 seeds: ranks levers)")
     p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
     p.add_argument("--models", type=lambda s: s.split(","),
