@@ -7,7 +7,8 @@ activation string (resolved here, in one place, into the YAML's `activation`).
   separates "activation" from "architecture".
 - screening candidates (`candidate=True`, docs/performance.md "Screening"): levers on LeakYOLO-n (width, the Leaky
   slope, ReLU, which ONNX Runtime's QDQ INT8 folds into the convolution) and YOLO26n's architecture with a
-  piecewise-linear activation; a candidate joins the family only by the screening's measurements.
+  piecewise-linear activation, and that layout without its attention (models/leakyolo26.yaml); a candidate
+  joins the family only by the screening's measurements.
 """
 
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ REGISTRY = {
                                  "nn.ReLU()", candidate=True),
     "leakyolo-n-slope001": ModelSpec("leakyolo.yaml", "n", True, "LeakYOLO nano, Leaky slope 0.01",
                                      "nn.LeakyReLU(0.01)", candidate=True),
+    "leakyolo26-n": ModelSpec("leakyolo26.yaml", "n", True, "YOLO26n's layout, Leaky ReLU, its attention removed",
+                              candidate=True),
     "yolo26n-relu": ModelSpec("yolo26.yaml", "n", False, "YOLO26n with only the activation -> ReLU (keeps its "
                               "attention block)", "nn.ReLU()", candidate=True),
 }
