@@ -18,6 +18,7 @@ from .curves import RULE as PLATEAU_RULE
 from .curves import plateau_table
 from .frontier import collect_series, frontier_table, raw_accuracy, verdicts
 from .answer import answer
+from .budget import BUDGET_RULE, BUDGET_TEXT, budget_table
 from .limits import limits
 from .plots import plots
 from .names import card_of, model_names, row_label
@@ -139,6 +140,10 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
     if matrix:
         judged = runtime_verdicts(series, columns)
         page.section("Runtimes", matrix + ([judged] if judged[1] else []), intro=RUNTIMES_TEXT)
+    budgets = [t for t in (budget_table(series, d, c) for d in sorted({k.dataset for k in rows}) for c in columns)
+               if t[1]]
+    if budgets:
+        page.section("Which file for a latency budget", budgets, intro=BUDGET_TEXT)
     add_frontier(page, results, columns, series, verdict)
     cards = {(k.dataset, k.model): r.card for k, r in rows.items() if k.precision == "int8" and not k.variant}
     glance = screen_table(series, cards, columns)
@@ -277,8 +282,11 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     atomic_write_bytes(out / "report.html", (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
                                              f"{html.escape(title)}</title><style>{STYLE}</style></head><body>"
                                              f"{''.join(page.html)}</body></html>").encode())
-    brief = summary(rows, columns, peaks, title, note, machines, results.benches, targets,
-                    verdicts(series, datasets, columns[:1]), rests_on)
+    brief = summary(rows, columns, peaks, title, note, machines, results.benches, (
+        ("Targets", targets), ("Speed-accuracy frontier (every input size and head; end-to-end latency)",
+                               verdicts(series, datasets, columns[:1])),
+        *((f"Which file for a latency budget ({BUDGET_RULE})", budget_table(series, d, columns[0]))
+          for d in sorted({k.dataset for k in rows}) if columns)), rests_on)
     atomic_write_bytes(out / "summary.md", (brief + "\n").encode())
     path = atomic_write_bytes(out / "report.md", ("\n".join(page.md) + "\n").encode())
     if doc:

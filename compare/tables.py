@@ -165,9 +165,9 @@ def gemm_peaks_text(peaks: dict, fp32: dict) -> str:
 
 
 def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machines: dict, benches: list,
-            targets: tuple, frontier: tuple = ((), ()), limits: tuple = ()) -> str:
-    """The headline tables (mAP, and latency on the first machine), the targets, the frontier's verdicts
-    (first machine and thread count) and what the numbers rest on, with machine and date."""
+            sections: tuple = (), limits: tuple = ()) -> str:
+    """The headline tables (mAP, and latency on the first machine), then sections ((caption, (header, body)) each,
+    left out when empty: targets, verdicts, budgets) and what the numbers rest on, with machine and date."""
     label = columns[0][0] if columns else None
     m = machines.get(label)
     machine = f"{label} ({m.get('cores')} cores, onnxruntime {m.get('onnxruntime')})" if m else "no machine"
@@ -178,11 +178,9 @@ def summary(rows: dict, columns: list, peaks: dict, title: str, note: str, machi
         picked = [i for i, h in enumerate(header) if "[" not in h or f"[{label}, " in h]
         short = [header[i].replace(f" [{label}, ", ", ").rstrip("]") for i in picked]
         lines += [f"{md(dataset)}:", "", markdown_table(short, [[r[i] for i in picked] for r in body]), ""]
-    if targets[1]:
-        lines += ["Targets:", "", markdown_table(*targets), ""]
-    if frontier[1]:
-        lines += ["Speed-accuracy frontier (every input size and head; end-to-end latency):", "",
-                  markdown_table(*frontier), ""]
+    for caption, (header, body) in sections:
+        if body:
+            lines += [f"{caption}:", "", markdown_table(header, body), ""]
     if limits:
         lines += ["What these numbers rest on (generated from the same result files):", "",
                   *(f"- {md(line)}" for line in limits), ""]

@@ -216,6 +216,8 @@ def test_report_checks_the_targets(pipeline_out, tmp_path):
     evals = json.loads((results / "eval-shapes.json").read_text())
     md = report([results / "bench-shapes.json", results / "eval-shapes.json"], tmp_path / "one").read_text()
     targets = md.split("## Targets")[1].split("\n\nLatency: model-only")[0]
+    budget = md.split("## Which file for a latency budget")[1].split("\n## ")[0]
+    assert "| ONNX Runtime | " in budget and "| LeakYOLO |" not in budget and "| YOLO26n |" not in budget  # 1 seed
     p50 = {(m["card"]["model"], m["card"]["precision"], "ultralytics" in (m["card"].get("quantization") or "")):
            m["results"]["1"]["model_only"]["p50"] for m in bench["models"] if "-raw-" not in m["file"]}
     ours, fp32 = p50[("leakyolo-n", "int8", False)], p50[("yolo26n", "fp32", False)]
