@@ -23,7 +23,7 @@ from .limits import limits
 from .plots import plots
 from .names import card_of, model_names, row_label
 from .results import averages, best_rates, collect, load_results
-from .runtimes import arm_best, runtime_table, runtime_verdicts
+from .runtimes import arm_best, not_made, runtime_table, runtime_verdicts
 from .screening import screen_table
 from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
 from .targets import check as check_targets
@@ -69,7 +69,8 @@ RUNTIMES_TEXT = ("The same trained models on each runtime, like for like: the ra
                  "from our ONNX files (its INT8 from our QDQ file), NCNN files converted by pnnx from the FP32 ONNX "
                  "file (its INT8 made from that with scales calibrated on the train split); each passed the accuracy "
                  "gate against the FP32 ONNX file. Cells: mAP50-95 (mean over seeds), then end-to-end p50 per machine and thread count "
-                 "(docs/runtimes.md).")
+                 "(docs/runtimes.md); 'not made': a file the runtime could not take or that failed its gate, why after "
+                 "the tables.")
 PLATEAU_TEXT = PLATEAU_RULE + " Learning curves: the learning_curves figures (triangles mark plateau epochs)."
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}table+table{margin-top:14px}th{background:#eee}"
@@ -139,7 +140,8 @@ def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, ta
     matrix = [(h, b) for h, b in (runtime_table(results, d, columns) for d in sorted({k.dataset for k in rows})) if b]
     if matrix:
         judged = runtime_verdicts(series, columns)
-        page.section("Runtimes", matrix + ([judged] if judged[1] else []), intro=RUNTIMES_TEXT)
+        why = " ".join(filter(None, (not_made(results, d) for d in sorted({k.dataset for k in rows}))))
+        page.section("Runtimes", matrix + ([judged] if judged[1] else []), intro=RUNTIMES_TEXT, text=why)
     budgets = [t for t in (budget_table(series, d, c) for d in sorted({k.dataset for k in rows}) for c in columns)
                if t[1]]
     if budgets:

@@ -24,6 +24,8 @@ def cells(results, dataset: str) -> dict:
             made, runtime = split_variant(variant(card))
             key = (display_model(card, m["file"]) + BY_ULTRALYTICS * made, card.get("precision") or "?", runtime)
             cell = out.setdefault(key, {})
+            for other, why in (card.get("runtimes_left_out") or {}).items():  # a runtime that has no file of it
+                out.setdefault(key[:2] + (other,), {}).setdefault("why", {})[card.get("seed")] = why
             if "mAP50-95" in m:
                 cell.setdefault("map", []).append(m["mAP50-95"])
             for threads, res in m.get("results", {}).items():
@@ -32,13 +34,23 @@ def cells(results, dataset: str) -> dict:
 
 
 def cell_text(cell: dict, columns: list) -> str:
-    """'0.612 · 3.1 / 1.9 ms' (mAP50-95, then end-to-end p50 per column); '—' for a file not made."""
-    if not cell:
-        return "—"
+    """'0.612 · 3.1 / 1.9 ms' (mAP50-95, then end-to-end p50 per column); '—' for a file not made, '— (not made)'
+    where a card says why, and the seeds without a file named beside a mean of the others."""
+    missing = f"not made for seed {', '.join(map(str, sorted(cell['why'])))}" if cell.get("why") else ""
+    if "map" not in cell and not any(col in cell for col in columns):
+        return "— (not made)" if missing else "—"
     acc = mean_spread(cell.get("map", []))[0]
     times = [mean_spread(cell.get(col, []))[0] for col in columns]
     ms = " / ".join(f"{t:.2f}" if t else "—" for t in times)
-    return (f"{acc:.3f}" if acc is not None else "—") + f" · {ms} ms"
+    return (f"{acc:.3f}" if acc is not None else "—") + f" · {ms} ms" + (f" ({missing})" if missing else "")
+
+
+def not_made(results, dataset: str) -> str:
+    """Why the matrix's cells marked 'not made' have no file, per model, precision, runtime and seed ('' if none)."""
+    found = cells(results, dataset)
+    said = [f"{model} {precision.upper()} on {RUNTIME_NAMES[runtime]}, seed {seed}: {why}"
+            for (model, precision, runtime), cell in sorted(found.items()) for seed, why in sorted(cell.get("why", {}).items())]
+    return ("Not made [" + dataset + "]: " + "; ".join(said) + ".") if said else ""
 
 
 def runtime_table(results, dataset: str, columns: list) -> tuple:

@@ -45,7 +45,8 @@ def card_summary(card: dict) -> dict:
             "train_imgsz": run.get("imgsz"), "train_seconds": run.get("wall_seconds"),
             "teacher": teacher.get("model"), "teacher_seconds": teacher.get("wall_seconds"),
             "converted_from": converted.get("model"), "int8_failure": card.get("int8_failure"),
-            "runtime": card.get("runtime") or "onnxruntime", "exporter": card.get("exporter")}
+            "runtime": card.get("runtime") or "onnxruntime", "exporter": card.get("exporter"),
+            "runtimes_left_out": card.get("runtimes_left_out")}
 
 
 def sample_frame(image, size) -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from leakyolo.base.errors import UserError
-from leakyolo.base.provenance import sha256_file
+from leakyolo.base.provenance import sha256_file, write_json
 from leakyolo.detect.model_file import is_end2end
 from leakyolo.detect.runtimes import FOLDERS, METADATA, import_runtime
 
@@ -181,7 +181,8 @@ def runtime_cards(cards: dict, formats: tuple, reference, data, imgsz: int, max_
 def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool = True, log=None) -> list:
     """OpenVINO / NCNN files made from published ONNX files (each with its model card), published beside them;
     gated against the FP32 ONNX file's accuracy in its card, on the data that card names (no gate without one,
-    or with gates=False). The published folders; progress to log (default: export's own lines on stderr)."""
+    or with gates=False). The published folders; progress to log (default: export's own lines on stderr). A file a
+    runtime cannot take, or whose NCNN INT8 fails its gate, gets the reason in its card (`runtimes_left_out`)."""
     from leakyolo.detect.model_file import read_card
 
     from .staging import log as export_log
@@ -203,4 +204,6 @@ def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool
                                  ast.literal_eval(facts["imgsz"])[0], max_drop, log,
                                  sibling if sibling.is_file() else None)
             published += publish(made, onnx_path.parent)
+        if facts.get("runtimes_left_out"):  # why a runtime has no file of it: said in its card, for the reports
+            write_json(onnx_path.with_suffix(".json"), facts)
     return published

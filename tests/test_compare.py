@@ -320,11 +320,11 @@ def test_deep_nesting_and_wrong_accuracy_types(pipeline_out, tmp_path):
 
 def test_runtime_matrix_is_like_for_like():
     from leakyolo.compare.results import Results
-    from leakyolo.compare.runtimes import runtime_table
+    from leakyolo.compare.runtimes import not_made, runtime_table
 
-    def row(name, precision, runtime, head="raw", imgsz=160, quantization=None, seed=0, exporter=None):
+    def row(name, precision, runtime, head="raw", imgsz=160, quantization=None, seed=0, exporter=None, left_out=None):
         card = {"model": name, "precision": precision, "dataset": "digits", "head": head, "train_imgsz": 160,
-                "seed": seed, "quantization": quantization, "exporter": exporter}
+                "seed": seed, "quantization": quantization, "exporter": exporter, "runtimes_left_out": left_out}
         return {"file": f"{name}-{precision}-{runtime}-{head}-{imgsz}-{seed}", "sha256": "0" * 64, "card": card,
                 "runtime": runtime, "imgsz": [imgsz, imgsz],
                 "results": {"1": {"model_only": {"p50": 1.0, "p90": 1.1}, "end_to_end": {"p50": 2.0 + seed}}}}
@@ -346,6 +346,15 @@ def test_runtime_matrix_is_like_for_like():
     # seeds averaged; no NCNN (sweep size only); Ultralytics' own files are rows of their own, never mixed into ours
     assert body == [["leakyolo-n", "int8", "— · 2.50 ms", "— · 2.00 ms"],
                     ["yolo26n (Ultralytics' export)", "int8", "— · 2.00 ms", "— · 3.00 ms"]]
+    gate = "INT8 accuracy gate failed for yolo26n-s1: drop 2.90 > 1.5 points"
+    rows = [row("yolo26n", "int8", "onnxruntime", left_out={"ncnn": gate}, seed=1), row("yolo26n", "int8", "ncnn"),
+            row("yolo26n", "fp32", "onnxruntime", left_out={"ncnn": "pnnx could not convert it"})]
+    results = Results([(None, {"machine": machine, "models": rows})], [], [])
+    header, body = runtime_table(results, "digits", [("x86", "1")])
+    assert body == [["yolo26n", "fp32", "— · 2.00 ms", "— (not made)"],  # why a cell is empty is said, per seed
+                    ["yolo26n", "int8", "— · 3.00 ms", "— · 2.00 ms (not made for seed 1)"]]
+    assert not_made(results, "digits") == ("Not made [digits]: yolo26n FP32 on NCNN, seed 0: pnnx could not convert it; "
+                                           f"yolo26n INT8 on NCNN, seed 1: {gate}.")
 
 
 def test_a_dataset_whose_seeds_spread_wider_than_the_models_differ_gets_no_accuracy_verdict():

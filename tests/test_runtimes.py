@@ -98,6 +98,17 @@ def test_nms_free_head_has_no_ncnn_file_and_says_why(trained_run, tmp_path, caps
     assert "top-k selection does not convert to NCNN" in capsys.readouterr().err
 
 
+def test_a_file_made_later_for_a_runtime_says_in_its_card_why_none_was_made(trained_run, tmp_path):
+    from leakyolo.export.exporter import export
+    from leakyolo.export.targets import convert
+
+    onnx = export(trained_run, imgsz=64, out=tmp_path, skip_gates=True)[0]  # ONNX only: the card says nothing yet
+    assert "runtimes_left_out" not in json.loads(onnx.with_suffix(".json").read_text())
+    assert convert([onnx], ("ncnn",)) == []
+    card = json.loads(onnx.with_suffix(".json").read_text())
+    assert "top-k selection does not convert to NCNN" in card["runtimes_left_out"]["ncnn"]  # what the report shows
+
+
 @pytest.mark.parametrize("runtime", ["openvino", "ncnn"])
 def test_missing_runtime_is_one_line_naming_the_extra(runtime_files, runtime, tmp_path):
     folder = runtime_files[f"leakyolo-n-96-raw-fp32_{runtime}_model"]
