@@ -4,6 +4,7 @@ size, and with each side on its best runtime, on the first machine at 1 thread."
 
 from leakyolo.base.defaults import BASELINE, PRODUCT
 
+from .budget import budget_table
 from .frontier import HEAD_VIEWS, at_training_size, head_verdict
 from .runtimes import best_runtime_verdict
 
@@ -37,6 +38,20 @@ def equal_size(series: dict, dataset: str, col: tuple) -> str:
             f"points mAP50-95 ({ours[1]:.3f} vs {theirs[1]:.3f}, {len(ours[3])} seed(s)).")
 
 
+def by_budget(series: dict, dataset: str, col: tuple) -> str:
+    """Which side the latency-budget table says to deploy, per runtime: 'ONNX Runtime: only LeakYOLO measured at
+    0.55 ms; LeakYOLO at 1.14 ms; either at 0.90 ms; YOLO26n at 1.29 ms' ('' without the table)."""
+    picks = {}
+    for runtime, ms, *_, deploy in budget_table(series, dataset, col)[1]:
+        side = deploy.split(" (")[0]
+        side = f"only {side} measured" if "no measured" in deploy else side
+        picks.setdefault(runtime, {}).setdefault(side, []).append(ms)
+    said = [f"{runtime}: " + "; ".join(f"{side} at {', '.join(budgets)} ms" for side, budgets in sides.items())
+            for runtime, sides in picks.items()]
+    return ("Which to deploy by latency budget (end-to-end, the family's most accurate file within it against "
+            f"{BASELINE}'s; a side only beyond the seed margin): " + ". ".join(said) + ".") if said else ""
+
+
 def answer(series: dict, columns: list, machines: dict, datasets: list, note: str) -> str:
     """The paragraph; '' when the report has no sweep of both models on a machine."""
     col = next((c for c in columns if c[1] == "1"), columns[0] if columns else None)
@@ -53,6 +68,7 @@ def answer(series: dict, columns: list, machines: dict, datasets: list, note: st
     best = best_runtime_verdict(series, dataset, PRODUCT, col)
     if best:
         parts.append(f"Each on its best runtime and precision (raw head; {best[0]}): {best[1]}.")
+    parts.append(by_budget(series, dataset, col))
     fp32 = head_verdicts(series, dataset, col, "fp32")
     if fp32:
         parts.append(f"Against {BASELINE} FP32: " + "; ".join(fp32) + ".")
