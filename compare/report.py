@@ -14,8 +14,8 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_root
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
+from .curves import GAP_RULE, plateau_table, gap_table
 from .curves import RULE as PLATEAU_RULE
-from .curves import plateau_table
 from .frontier import collect_series, frontier_table, raw_accuracy, verdicts
 from .answer import answer
 from .budget import BUDGET_RULE, BUDGET_TEXT, budget_table
@@ -71,7 +71,8 @@ RUNTIMES_TEXT = ("The same trained models on each runtime, like for like: the ra
                  "gate against the FP32 ONNX file. Cells: mAP50-95 (mean over seeds), then end-to-end p50 per machine and thread count "
                  "(docs/runtimes.md); 'not made': a file the runtime could not take or that failed its gate, why after "
                  "the tables.")
-PLATEAU_TEXT = PLATEAU_RULE + " Learning curves: the learning_curves figures (triangles mark plateau epochs)."
+PLATEAU_TEXT = (PLATEAU_RULE + " " + GAP_RULE + " Learning curves: the learning_curves figures (triangles mark "
+                "plateau epochs).")
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:4px 6px}table+table{margin-top:14px}th{background:#eee}"
          ".note{background:#fff3cd;padding:8px}"
@@ -269,7 +270,7 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     page = Page(title, note)
     datasets = swept(series)
     if trainings:
-        page.section("Training to a plateau", [plateau_table(trainings)], intro=PLATEAU_TEXT)
+        page.section("Training to a plateau", [plateau_table(trainings), gap_table(trainings)], intro=PLATEAU_TEXT)
     add_sections(page, results, rows, columns, peaks, targets, series, verdicts(series, datasets, columns))
     machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
     rests_on = limits(results, rows, series, machines)

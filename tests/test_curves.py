@@ -25,3 +25,27 @@ def test_curve_record_of_a_run_folder(tmp_path):
     assert read_curve(run / "results.csv")[-1] == 0.36
     (t,) = record([run])["models"]
     assert (t["model"], t["seed"], t["dataset"], t["epochs"]) == ("leakyolo-n", 0, "digits", 12) and not t["plateaued"]
+
+
+def trainings(model, curves):
+    return [{"dataset": "d", "model": model, "seed": seed, "curve": c} for seed, c in enumerate(curves)]
+
+
+def test_a_gap_settles_only_when_it_moved_less_than_the_seed_margin():
+    from leakyolo.compare.curves import gap_table
+
+    def rising(top, jitter=0.0):  # both still rising (neither plateaued), 40 epochs
+        return [top * e / 40 + jitter for e in range(1, 41)]
+
+    theirs = trainings("yolo26n", [rising(0.70, 0.005), rising(0.70, -0.005)])
+    parallel = trainings("leakyolo-n", [rising(0.60, 0.005), rising(0.60, -0.005)])  # gap grows 0.25 points per epoch
+    header, body = gap_table(theirs + parallel)
+    assert body[0][:3] == ["d", "leakyolo-n vs yolo26n", "2"] and body[0][-1] == "still moving"  # -7.0 -> -9.5
+    same = trainings("leakyolo-n", [[v - 0.05 for v in rising(0.70, 0.005)], [v - 0.05 for v in rising(0.70, -0.005)]])
+    row = gap_table(theirs + same)[1][0]
+    assert row[3:5] == ["-5.0 (epoch 30)", "-5.0"] and abs(float(row[5])) < 0.05 and row[6] == "±1.4"  # constant gap
+    assert row[-1] == "settled"
+    one_seed = gap_table(theirs + same[:1])[1][0]
+    assert one_seed[-1] == "unconfirmed (one seed)"
+    shorter = trainings("leakyolo-n", [rising(0.6)[:30]])  # other epochs: not comparable over "the last quarter"
+    assert gap_table(theirs + shorter)[1] == []
