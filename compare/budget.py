@@ -10,7 +10,7 @@ from leakyolo.base.defaults import BASELINE, DISTILLED
 
 from .frontier import curve, family, pareto
 from .names import RUNTIME_NAMES, how_made
-from .results import pooled_margin
+from .margin import pooled_margin
 
 BUDGET_RULE = ("'deploy' names a side only where its mAP50-95 is higher by more than twice the pooled standard error "
                "over seeds")

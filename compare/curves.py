@@ -9,6 +9,8 @@ from pathlib import Path
 from leakyolo.base.defaults import BASELINE
 from leakyolo.base.provenance import read_run_json, stamp
 
+from .margin import pooled_margin
+
 SCHEMA = "leakyolo.train/1"
 WINDOW, PLATEAU_GAIN, LAST_PART = 5, 0.01, 0.25
 MAP_COLUMN = "metrics/mAP50-95(B)"
@@ -56,8 +58,6 @@ def gap_row(mine: list, theirs: list) -> list:
     cells = [str(len(seeds)), f"{first:+.1f} (epoch {start + 1})", f"{last:+.1f}", f"{last - first:+.1f}"]
     if len(seeds) < 2:
         return cells + ["—", "unconfirmed (one seed)"]
-    from .results import pooled_margin  # results reads this module's schema
-
     tol = pooled_margin(*((statistics.variance(c[i][-1] for c in curves), len(seeds)) for i in (0, 1)))
     return cells + [f"±{tol:.1f}", "settled" if abs(last - first) < tol else "still moving"]
 

@@ -13,7 +13,8 @@ from typing import NamedTuple, Optional
 from leakyolo.base.defaults import BASELINE, TRAINED_AT
 
 from .names import card_of, row_label
-from .results import mean_spread, point, pooled_margin, row_key
+from .margin import pooled_margin
+from .results import mean_spread, point, row_key
 from .tables import fmt
 
 

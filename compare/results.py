@@ -4,7 +4,6 @@ A row is one model x precision x INT8 variant on one dataset; seeds (files of th
 """
 
 import json
-import math
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,11 +185,6 @@ def mean_spread(values: list):
     if not values:
         return None, None
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
-
-
-def pooled_margin(*sides) -> float:
-    """Twice the pooled standard error of a difference of means, in points: sides are (variance, seeds) pairs."""
-    return 2 * math.sqrt(sum(variance / n for variance, n in sides)) * 100
 
 
 def add_bench(rows: dict, columns: list, f: Path, record: dict, main: dict) -> None:

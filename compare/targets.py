@@ -15,7 +15,7 @@ from leakyolo.base.defaults import BASELINE, CONVERTED, DISTILLED, PRODUCT
 
 from leakyolo.detect.stats import achieved_gops
 
-from .results import pooled_margin
+from .margin import pooled_margin
 
 OURS, BASE = (PRODUCT, "int8", ""), (BASELINE, "fp32", "")
 MAX_VS_FP32, MAX_VS_INT8, MAX_MAP_DROP, MIN_PEAK_SHARE, MAX_ARM = 0.33, 0.5, 1.0, 0.40, 0.35

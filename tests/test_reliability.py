@@ -19,6 +19,13 @@ from leakyolo.base.errors import UserError
 from test_detect import FakeCapture, cli, val_images
 
 
+def foreground():
+    """A child's stop signals as in a terminal's foreground job (Popen preexec_fn): a suite started from a script
+    with `&` (SIGINT ignored) or under nohup (SIGHUP ignored) passes that on, and ignored signals stay ignored."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def write_video(path, frames: int, size=(96, 128)):
     """A small MJPG video of noise frames (generated here, never committed)."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (size[1], size[0]))
@@ -101,7 +108,7 @@ def test_stop_signals_publish_the_saved_video(exported, long_video, tmp_path, si
     out = tmp_path / "out.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "leakyolo.detect.cli", "--source", str(long_video), "--model",
                              str(exported["int8"]), "--save", str(out), "--threads", "1"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=foreground)
     frames_flowing(tmp_path, proc, ".out.*.partial.mp4")
     proc.send_signal(sig)
     err = proc.communicate(timeout=60)[1]
@@ -127,7 +134,33 @@ print("ok")
 
 def test_signals_held_while_finalising_come_after():
     # in its own interpreter: signals to pytest's own process are not this test's to send
-    done = subprocess.run([sys.executable, "-c", HELD], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", HELD], capture_output=True, text=True, timeout=60,
+                          preexec_fn=foreground)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+IGNORED = """
+import os, signal, time
+from leakyolo.base.errors import stop_signals_held, stop_signals_interrupt
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # a job a script started with `&`
+signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nohup
+stop_signals_interrupt()
+with stop_signals_held() as came:
+    os.kill(os.getpid(), signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGHUP)
+    time.sleep(0.05)
+os.kill(os.getpid(), signal.SIGINT)
+os.kill(os.getpid(), signal.SIGHUP)
+time.sleep(0.05)
+assert came == [] and signal.getsignal(signal.SIGINT) is signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+print("ok")
+"""
+
+
+def test_signals_the_process_ignores_stay_ignored():
+    # detect under nohup, or started with `&` from a script, ignores what its parent ignored, in every phase
+    done = subprocess.run([sys.executable, "-c", IGNORED], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -136,7 +169,7 @@ def test_two_quick_ctrl_c_still_publish_everything(exported, long_video, tmp_pat
     out, log = tmp_path / "out.avi", tmp_path / "out.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "leakyolo.detect.cli", "--source", str(long_video), "--model",
                              str(exported["int8"]), "--save", str(out), "--json", str(log), "--threads", "1"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=foreground)
     frames_flowing(tmp_path, proc)
     proc.send_signal(signal.SIGINT)
     time.sleep(gap)
@@ -376,5 +409,6 @@ except Interrupted:
 
 
 def test_a_ctrl_c_between_a_frames_outputs_waits_for_both():
-    done = subprocess.run([sys.executable, "-c", FRAME_WHOLE], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", FRAME_WHOLE], capture_output=True, text=True, timeout=60,
+                          preexec_fn=foreground)
     assert done.returncode == 0 and done.stdout.split() == ["4", "4"], done.stderr[-2000:]  # frames 0-3, in both
