@@ -39,20 +39,10 @@ def _raise_interrupted(signum, frame) -> None:
     raise Interrupted(signum)
 
 
-def swap_handlers(handlers: dict) -> dict:
-    """Set {signal: handler} with those signals blocked meanwhile (one arriving between two changes waits until all
-    are set, then meets the new handlers); the previous handlers."""
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, handlers)
-    try:
-        return {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
 def stop_signals_interrupt() -> dict:
     """Make SIGTERM and SIGHUP raise Interrupted unless this process ignores them (nohup); the previous handlers."""
-    return swap_handlers({sig: _raise_interrupted for sig in STOP_SIGNALS[1:]  # SIGINT raises KeyboardInterrupt already
-                          if signal.getsignal(sig) is not signal.SIG_IGN})
+    return {sig: signal.signal(sig, _raise_interrupted) for sig in STOP_SIGNALS[1:]  # SIGINT raises already
+            if signal.getsignal(sig) is not signal.SIG_IGN}
 
 
 @contextlib.contextmanager
@@ -64,12 +54,13 @@ def stop_signals_held():
     if threading.current_thread() is not threading.main_thread():
         yield came  # handlers can only be set in the main thread; there is none of ours to hold there
         return
-    previous = swap_handlers({sig: lambda signum, frame: came.append(signum) for sig in STOP_SIGNALS
-                              if signal.getsignal(sig) is not signal.SIG_IGN})
+    previous = {sig: signal.signal(sig, lambda signum, frame: came.append(signum)) for sig in STOP_SIGNALS
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield came
     finally:
-        swap_handlers(previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(func, args) -> int:
@@ -93,4 +84,5 @@ def run(func, args) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     finally:
-        swap_handlers(previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
