@@ -11,6 +11,7 @@ from leakyolo.base.defaults import BASELINE, DISTILLED
 from .frontier import curve, family, pareto
 from .names import RUNTIME_NAMES, how_made
 from .margin import pooled_margin
+from .runtimes import OURS_RUNTIMES
 
 BUDGET_RULE = ("'deploy' names a side only where its mAP50-95 is higher by more than twice the pooled standard error "
                "over seeds")
@@ -19,8 +20,8 @@ BUDGET_TEXT = ("With a budget of N ms per frame (end-to-end p50 on that machine 
                "(our files and Ultralytics' own exports) on the same runtime: any precision, input size and head. "
                "Budgets: YOLO26n's Pareto points on that runtime, and our fastest file. " + BUDGET_RULE +
                "; otherwise 'either', or 'unconfirmed' with one seed.")
-RUNTIMES = {"onnxruntime": ("", "ultralytics"), "openvino": ("openvino", "ultralytics-openvino"),
-            "ncnn": ("ncnn", "ultralytics-ncnn")}  # runtime -> (our file's variant, Ultralytics' file's variant)
+RUNTIMES = {v or "onnxruntime": (v, "-".join(filter(None, ("ultralytics", v)))) for v in OURS_RUNTIMES}
+# runtime -> (our file's variant, Ultralytics' file's variant on it), as names.variant spells them
 
 
 def members() -> set:
@@ -52,7 +53,8 @@ def pick(ours, theirs) -> str:
     the pooled standard error over seeds, 'either (within the margin)' otherwise; 'unconfirmed' when a side has
     one seed; the only side that has a file within the budget."""
     if not (ours and theirs):
-        return "LeakYOLO (no measured YOLO26n file this fast)" if ours else "YOLO26n (no measured LeakYOLO file this fast)"
+        return ("LeakYOLO (no measured YOLO26n file this fast)" if ours else
+                "YOLO26n (no measured LeakYOLO file this fast)")
     if min(len(ours[3]), len(theirs[3])) < 2:
         return "unconfirmed (one seed)"
     tol = pooled_margin(*((statistics.variance(p[3]), len(p[3])) for p in (ours, theirs)))

@@ -14,8 +14,7 @@ from leakyolo.base.errors import UserError
 from leakyolo.base.paths import cache_root
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
-from .curves import GAP_RULE, plateau_table, gap_table
-from .curves import RULE as PLATEAU_RULE
+from .curves import GAP_RULE, RULE as PLATEAU_RULE, gap_table, plateau_table
 from .frontier import collect_series, frontier_table, raw_accuracy, verdicts
 from .answer import answer
 from .budget import BUDGET_RULE, BUDGET_TEXT, budget_table
@@ -68,9 +67,9 @@ RUNTIMES_TEXT = ("The same trained models on each runtime, like for like: the ra
                  "trained at, the one point every runtime takes (NCNN has no NMS-free head). OpenVINO files are read "
                  "from our ONNX files (its INT8 from our QDQ file), NCNN files converted by pnnx from the FP32 ONNX "
                  "file (its INT8 made from that with scales calibrated on the train split); each passed the accuracy "
-                 "gate against the FP32 ONNX file. Cells: mAP50-95 (mean over seeds), then end-to-end p50 per machine and thread count "
-                 "(docs/runtimes.md); 'not made': a file the runtime could not take or that failed its gate, why after "
-                 "the tables.")
+                 "gate against the FP32 ONNX file. Cells: mAP50-95 (mean over seeds), then end-to-end p50 per machine "
+                 "and thread count (docs/runtimes.md); 'not made': a file the runtime could not take or that failed "
+                 "its gate, why after the tables.")
 PLATEAU_TEXT = (PLATEAU_RULE + " " + GAP_RULE + " Learning curves: the learning_curves figures (triangles mark "
                 "plateau epochs).")
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
@@ -135,16 +134,16 @@ class Page:
 def add_sections(page: Page, results, rows: dict, columns: list, peaks: dict, targets: tuple, series: dict,
                  verdict: tuple) -> None:
     """Dataset tables, the frontier, emulated ARM, targets and the method paragraph."""
-    for dataset in sorted({k.dataset for k in rows}):
+    datasets = sorted({k.dataset for k in rows})
+    for dataset in datasets:
         page.section(f"Dataset: {dataset}", [table(rows, columns, dataset),
                                              detail_table(rows, columns, peaks, dataset)])
-    matrix = [(h, b) for h, b in (runtime_table(results, d, columns) for d in sorted({k.dataset for k in rows})) if b]
+    matrix = [(h, b) for h, b in (runtime_table(results, d, columns) for d in datasets) if b]
     if matrix:
         judged = runtime_verdicts(series, columns)
-        why = " ".join(filter(None, (not_made(results, d) for d in sorted({k.dataset for k in rows}))))
+        why = " ".join(filter(None, (not_made(results, d) for d in datasets)))
         page.section("Runtimes", matrix + ([judged] if judged[1] else []), intro=RUNTIMES_TEXT, text=why)
-    budgets = [t for t in (budget_table(series, d, c) for d in sorted({k.dataset for k in rows}) for c in columns)
-               if t[1]]
+    budgets = [t for t in (budget_table(series, d, c) for d in datasets for c in columns) if t[1]]
     if budgets:
         page.section("Which file for a latency budget", budgets, intro=BUDGET_TEXT)
     add_frontier(page, results, columns, series, verdict)

@@ -49,7 +49,8 @@ def not_made(results, dataset: str) -> str:
     """Why the matrix's cells marked 'not made' have no file, per model, precision, runtime and seed ('' if none)."""
     found = cells(results, dataset)
     said = [f"{model} {precision.upper()} on {RUNTIME_NAMES[runtime]}, seed {seed}: {why}"
-            for (model, precision, runtime), cell in sorted(found.items()) for seed, why in sorted(cell.get("why", {}).items())]
+            for (model, precision, runtime), cell in sorted(found.items())
+            for seed, why in sorted(cell.get("why", {}).items())]
     return ("Not made [" + dataset + "]: " + "; ".join(said) + ".") if said else ""
 
 

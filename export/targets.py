@@ -198,12 +198,16 @@ def convert(onnx_files: list, formats: tuple, max_drop: float = 1.5, gates: bool
         fp32 = read_card(sibling) or facts
         reference = fp32.get("accuracy") if gates else None
         data = (reference or {}).get("data")
+        said = facts.pop("runtimes_left_out", None) or {}
+        kept = {r: why for r, why in said.items() if r not in formats}  # a runtime remade now: its old reason goes
+        if kept:
+            facts["runtimes_left_out"] = kept
         with staging(onnx_path.parent) as folder:
             shutil.copyfile(onnx_path, folder / onnx_path.name)
             made = runtime_cards({folder / onnx_path.name: facts}, formats, reference if data else None, data,
                                  ast.literal_eval(facts["imgsz"])[0], max_drop, log,
                                  sibling if sibling.is_file() else None)
             published += publish(made, onnx_path.parent)
-        if facts.get("runtimes_left_out"):  # why a runtime has no file of it: said in its card, for the reports
+        if facts.get("runtimes_left_out", {}) != said:  # why a runtime has no file of it: in its card, for reports
             write_json(onnx_path.with_suffix(".json"), facts)
     return published

@@ -107,6 +107,11 @@ def test_a_file_made_later_for_a_runtime_says_in_its_card_why_none_was_made(trai
     assert convert([onnx], ("ncnn",)) == []
     card = json.loads(onnx.with_suffix(".json").read_text())
     assert "top-k selection does not convert to NCNN" in card["runtimes_left_out"]["ncnn"]  # what the report shows
+    card["runtimes_left_out"]["openvino"] = "an earlier failure"
+    onnx.with_suffix(".json").write_text(json.dumps(card))
+    assert [p.name for p in convert([onnx], ("openvino",))] == ["leakyolo-n-64-fp32_openvino_model"]
+    card = json.loads(onnx.with_suffix(".json").read_text())
+    assert set(card["runtimes_left_out"]) == {"ncnn"}  # made now: its old reason is gone, the other one stays
 
 
 @pytest.mark.parametrize("runtime", ["openvino", "ncnn"])

@@ -51,7 +51,8 @@ PROFILES = {
 # screen: every candidate (models/registry.py) beside LeakYOLO-n and YOLO26n on the converged profile's data and
 # size at a third of its epochs, 2 seeds, both heads at 128 and 160 px: ranks levers cheaply (docs/performance.md
 # "Screening"); a winner is judged on the converged profile.
-CANDIDATES = ["leakyolo-nw", "leakyolo-n-relu", "leakyolo-n-slope001", "yolo26n-leaky", "yolo26n-relu", "leakyolo26-n"]
+CANDIDATES = ["leakyolo-nw", "leakyolo-n-relu", "leakyolo-n-slope001", "yolo26n-leaky", "yolo26n-relu",
+              "leakyolo26-n"]
 PROFILES["screen"] = {**PROFILES["converged"], "models": [PRODUCT, *CANDIDATES, BASELINE], "epochs": {"digits": 20},
                       "seeds": [0, 1], "sweep": {"step": 32, "steps": 1, "seeds": 2},
                       "note": "screening budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
