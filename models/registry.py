@@ -5,10 +5,12 @@ activation string (resolved here, in one place, into the YAML's `activation`).
 - `yolo26n`, `yolo26s`: Ultralytics' own YOLO26 YAML, unchanged (SiLU): the baseline.
 - `yolo26n-leaky`: Ultralytics' YOLO26n with only the activation swapped: the ablation that
   separates "activation" from "architecture".
+- `leakyolo26-n`: YOLO26n's layout with Leaky ReLU and without its attention (models/leakyolo26.yaml); the
+  screening's front-mover, a family member since 2026-12-05.
 - screening candidates (`candidate=True`, docs/performance.md "Screening"): levers on LeakYOLO-n (width, the Leaky
-  slope, ReLU, which ONNX Runtime's QDQ INT8 folds into the convolution) and YOLO26n's architecture with a
-  piecewise-linear activation, and that layout without its attention (models/leakyolo26.yaml); a candidate
-  joins the family only by the screening's measurements.
+  slope, ReLU, which ONNX Runtime's QDQ INT8 folds into the convolution), YOLO26n's architecture with a
+  piecewise-linear activation, and a wider LeakYOLO26; a candidate joins the family only by the screening's
+  measurements.
 """
 
 from dataclasses import dataclass
@@ -49,14 +51,15 @@ REGISTRY = {
     "yolo26n": ModelSpec("yolo26.yaml", "n", False, "Ultralytics YOLO26n, SiLU (baseline, unchanged)", ""),
     "yolo26s": ModelSpec("yolo26.yaml", "s", False, "Ultralytics YOLO26s, SiLU (baseline, unchanged)", ""),
     "yolo26n-leaky": ModelSpec("yolo26.yaml", "n", False, "YOLO26n with only the activation -> Leaky ReLU"),
+    "leakyolo26-n": ModelSpec("leakyolo26.yaml", "n", True, "YOLO26n's layout, Leaky ReLU, its attention removed"),
     # screening candidates
     "leakyolo-nw": ModelSpec("leakyolo.yaml", "nw", True, "LeakYOLO nano, 1.5x wider (width 0.375)", candidate=True),
     "leakyolo-n-relu": ModelSpec("leakyolo.yaml", "n", True, "LeakYOLO nano with ReLU (folded into INT8 convs)",
                                  "nn.ReLU()", candidate=True),
     "leakyolo-n-slope001": ModelSpec("leakyolo.yaml", "n", True, "LeakYOLO nano, Leaky slope 0.01",
                                      "nn.LeakyReLU(0.01)", candidate=True),
-    "leakyolo26-n": ModelSpec("leakyolo26.yaml", "n", True, "YOLO26n's layout, Leaky ReLU, its attention removed",
-                              candidate=True),
+    "leakyolo26-nw": ModelSpec("leakyolo26.yaml", "nw", True, "LeakYOLO26 nano, 1.5x wider (width 0.375)",
+                               candidate=True),
     "yolo26n-relu": ModelSpec("yolo26.yaml", "n", False, "YOLO26n with only the activation -> ReLU (keeps its "
                               "attention block)", "nn.ReLU()", candidate=True),
 }

@@ -1,7 +1,8 @@
 """The latency-budget table: per runtime, the most accurate file of each side within each budget, and which to deploy
 only where the seeds say so."""
 
-from leakyolo.compare.budget import budget_table, members, thinned
+from leakyolo.compare.budget import budget_table, thinned
+from leakyolo.compare.family import members
 from leakyolo.compare.frontier import Point, SeriesKey
 
 COL = ("m", "1")
@@ -24,7 +25,7 @@ def rows(found):
 
 def test_family_is_our_registered_members_only():
     assert {"leakyolo-n", "leakyolo-s", "leakyolo-n-distilled"} <= members()
-    assert not members() & {"yolo26n", "yolo26n-leaky", "yolo26n-converted", "leakyolo-nw", "leakyolo26-n"}
+    assert not members() & {"yolo26n", "yolo26n-leaky", "yolo26n-converted", "leakyolo-nw", "leakyolo26-nw"}
 
 
 def test_deploy_needs_more_than_the_seed_margin():
@@ -41,11 +42,11 @@ def test_deploy_needs_more_than_the_seed_margin():
 
 def test_one_seed_is_unconfirmed_and_candidates_do_not_count():
     found = {key("leakyolo-n"): series((1.0, (0.70,), 160)), key("yolo26n"): series((1.2, (0.60,), 160)),
-             key("leakyolo26-n"): series((0.5, (0.9,), 160))}  # a screening candidate: not the family
+             key("leakyolo26-nw"): series((0.5, (0.9,), 160))}  # a screening candidate: not the family
     got = rows(found)
     assert set(got) == {("ONNX Runtime", "1.00"), ("ONNX Runtime", "1.20")}
     assert got["ONNX Runtime", "1.20"][4] == "unconfirmed (one seed)"
-    assert "leakyolo26-n" not in str(got)
+    assert "leakyolo26-nw" not in str(got)
 
 
 def test_each_runtime_takes_their_own_and_ultralytics_files_of_that_runtime_only():

@@ -40,7 +40,7 @@ PROFILES = {
              "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
                      "and evaluator for every model; mean ± std over seeds"},
     "converged": {"data": ["digits"], "data_params": {"digits": {"n_images": 3000}},
-                  "models": [PRODUCT, "yolo26n-leaky", BASELINE], "imgsz": 160, "epochs": {"digits": 60},
+                  "models": [PRODUCT, "leakyolo26-n", "yolo26n-leaky", BASELINE], "imgsz": 160, "epochs": {"digits": 60},
                   "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
                   "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
                   "runtimes": RUNTIMES,
@@ -52,8 +52,9 @@ PROFILES = {
 # size at a third of its epochs, 2 seeds, both heads at 128 and 160 px: ranks levers cheaply (docs/performance.md
 # "Screening"); a winner is judged on the converged profile.
 CANDIDATES = ["leakyolo-nw", "leakyolo-n-relu", "leakyolo-n-slope001", "yolo26n-leaky", "yolo26n-relu",
-              "leakyolo26-n"]
-PROFILES["screen"] = {**PROFILES["converged"], "models": [PRODUCT, *CANDIDATES, BASELINE], "epochs": {"digits": 20},
+              "leakyolo26-nw"]
+PROFILES["screen"] = {**PROFILES["converged"], "models": [PRODUCT, "leakyolo26-n", *CANDIDATES, BASELINE],
+                      "epochs": {"digits": 20},
                       "seeds": [0, 1], "sweep": {"step": 32, "steps": 1, "seeds": 2},
                       "note": "screening budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
                               "20 epochs, 2 seeds): ranks candidates at a third of the converged budget; same data, "
