@@ -6,8 +6,9 @@ latency buys; budgets within 5% of each other merged) and our fastest point."""
 
 import statistics
 
-from leakyolo.base.defaults import BASELINE, DISTILLED
+from leakyolo.base.defaults import BASELINE
 
+from .family import members
 from .frontier import curve, family, pareto
 from .names import RUNTIME_NAMES, how_made
 from .margin import pooled_margin
@@ -22,14 +23,6 @@ BUDGET_TEXT = ("With a budget of N ms per frame (end-to-end p50 on that machine 
                "; otherwise 'either', or 'unconfirmed' with one seed.")
 RUNTIMES = {v or "onnxruntime": (v, "-".join(filter(None, ("ultralytics", v)))) for v in OURS_RUNTIMES}
 # runtime -> (our file's variant, Ultralytics' file's variant on it), as names.variant spells them
-
-
-def members() -> set:
-    """The LeakYOLO family: registered models of ours that are not screening candidates, also trained with a teacher."""
-    from leakyolo.models.registry import REGISTRY
-
-    names = {name for name, s in REGISTRY.items() if s.ours and not s.candidate}
-    return names | {name + DISTILLED for name in names}
 
 
 def options(series: dict, dataset: str, models: set, col: tuple, variants: tuple) -> list:

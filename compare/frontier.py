@@ -12,6 +12,7 @@ from typing import NamedTuple, Optional
 
 from leakyolo.base.defaults import BASELINE, TRAINED_AT
 
+from .family import covered, with_family
 from .names import card_of, row_label
 from .margin import pooled_margin
 from .results import mean_spread, point, row_key
@@ -118,10 +119,11 @@ def family(model: str) -> str:
 
 def family_front(series: dict, dataset: str, model: str, precision: str, col: tuple, variant_: str = "",
                  heads: tuple = ("nms-free", "raw")) -> list:
-    """The Pareto front of one model x precision over `heads`, all sizes and the sizes it was trained at
-    (a user picks any)."""
-    pts = [p for k, v in series.items() if (k.dataset, family(k.model), k.precision, k.variant) ==
-           (dataset, model, precision, variant_) and k.head in heads for p in curve(v, col)]
+    """The Pareto front of one model (or the LeakYOLO family's members) x precision over `heads`, all sizes and the
+    sizes it was trained at (a user picks any)."""
+    names = covered(model)
+    pts = [p for k, v in series.items() if (k.dataset, k.precision, k.variant) == (dataset, precision, variant_)
+           and family(k.model) in names and k.head in heads for p in curve(v, col)]
     return pareto(pts)
 
 
@@ -267,9 +269,10 @@ def verdicts(series: dict, datasets: list, columns: list) -> tuple:
 
 
 def subjects(series: dict, dataset: str) -> list:
-    """The families judged against YOLO26n on a dataset: every one with our INT8 ONNX Runtime files but its own."""
-    return sorted({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
-                   and not k.variant and family(k.model) != BASELINE})
+    """The families judged against YOLO26n on a dataset: every one with our INT8 ONNX Runtime files but its own, and
+    the LeakYOLO family's members together."""
+    return with_family({family(k.model) for k in series if k.dataset == dataset and k.precision == "int8"
+                        and not k.variant and family(k.model) != BASELINE})
 
 
 def head_verdict(series: dict, dataset: str, model: str, precision: str, col: tuple, heads: tuple):
@@ -287,15 +290,3 @@ def judged(ours: list, theirs: list, step: int) -> list:
     if tol is None:
         return [f"{n} seed: no margin", f"unconfirmed (one seed): {text}"]
     return [f"{n} seeds: ±{tol:.1f}", text]
-
-
-def raw_accuracy(series: dict) -> dict:
-    """{(dataset, model, precision, variant): {"map", "std", "seeds"}} of the raw head (+ NMS) at the training size,
-    for the targets table."""
-    out = {}
-    for k, points in series.items():
-        pt = points.get(k.trained_at)
-        if k.head == "raw" and pt and pt.map:
-            mean, std = mean_spread(list(pt.map.values()))
-            out[k.dataset, k.model, k.precision, k.variant] = {"map": mean, "std": std, "seeds": len(pt.map)}
-    return out

@@ -15,7 +15,8 @@ from leakyolo.base.paths import cache_root
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
 from .curves import GAP_RULE, RULE as PLATEAU_RULE, gap_table, plateau_table
-from .frontier import collect_series, frontier_table, raw_accuracy, verdicts
+from .family_targets import family_targets
+from .frontier import collect_series, frontier_table, verdicts
 from .answer import answer
 from .budget import BUDGET_RULE, BUDGET_TEXT, budget_table
 from .limits import limits
@@ -25,7 +26,7 @@ from .results import averages, best_rates, collect, load_results
 from .runtimes import arm_best, not_made, runtime_table, runtime_verdicts
 from .screening import screen_table
 from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
-from .targets import check as check_targets
+from .targets import check as check_targets, raw_accuracy
 
 README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
 ANSWER_BEGIN, ANSWER_END = "<!-- leakyolo answer: begin -->", "<!-- leakyolo answer: end -->"
@@ -62,7 +63,8 @@ FRONTIER_TEXT = ("Every exported input size and head of each trained model, as e
                  "there is no margin and the verdict says 'unconfirmed'. Otherwise the words say what holds: leads "
                  "or trails (by how much, over which latencies, and against whose best), crosses (where ours leads), "
                  "faster or slower at every point. Interpolation across sizes further apart than the sweep's step is "
-                 "named.")
+                 "named. 'LeakYOLO family' rows judge every registered member of ours as one front (a user picks "
+                 "any); screening candidates are not members.")
 RUNTIMES_TEXT = ("The same trained models on each runtime, like for like: the raw head (+ NMS) at the size each was "
                  "trained at, the one point every runtime takes (NCNN has no NMS-free head). OpenVINO files are read "
                  "from our ONNX files (its INT8 from our QDQ file), NCNN files converted by pnnx from the FP32 ONNX "
@@ -259,11 +261,13 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     doc = read_readme(readme) if readme else None
     rows, columns, peaks = collect(results)
     names, series = model_names(results), collect_series(results)
-    targets = check_targets(averages(rows), columns, peaks, [
+    avg = averages(rows)
+    header, body = check_targets(avg, columns, peaks, [
         (names.get(r["sha256"], r["file"]), r["precision"], r["core"], r.get("instructions_per_inference"))
         for _, record in results.arms for r in record["models"]  # the main files: ONNX Runtime, NMS-free head
         if r.get("runtime", "onnxruntime") == "onnxruntime" and r.get("head") in (None, "nms-free")],
         raw_accuracy(series))
+    targets = (header, body + family_targets(series, columns, avg))
     trainings = [t for _, r in results.trainings for t in r["models"]]
     images = plots(rows, columns, sorted({k.dataset for k in rows}), series, trainings)
     page = Page(title, note)

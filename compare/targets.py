@@ -16,6 +16,7 @@ from leakyolo.base.defaults import BASELINE, CONVERTED, DISTILLED, PRODUCT
 from leakyolo.detect.stats import achieved_gops
 
 from .margin import pooled_margin
+from .results import mean_spread
 
 OURS, BASE = (PRODUCT, "int8", ""), (BASELINE, "fp32", "")
 MAX_VS_FP32, MAX_VS_INT8, MAX_MAP_DROP, MIN_PEAK_SHARE, MAX_ARM = 0.33, 0.5, 1.0, 0.40, 0.35
@@ -129,3 +130,15 @@ def check(avg: dict, columns: list, peaks: dict, arm: list, raw: dict = None) ->
                                      accuracy_row(raw or {}, dataset, model, "raw head + NMS", sanity)] if row]
     body += [row for row in [arm_row(arm)] if row]
     return ["target (LeakYOLO-n INT8 unless named)", "where", "measured", "met"], body
+
+
+def raw_accuracy(series: dict) -> dict:
+    """{(dataset, model, precision, variant): {"map", "std", "seeds"}} of the raw head (+ NMS) at the training size,
+    for the targets table."""
+    out = {}
+    for k, points in series.items():
+        pt = points.get(k.trained_at)
+        if k.head == "raw" and pt and pt.map:
+            mean, std = mean_spread(list(pt.map.values()))
+            out[k.dataset, k.model, k.precision, k.variant] = {"map": mean, "std": std, "seeds": len(pt.map)}
+    return out

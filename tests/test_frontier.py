@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from leakyolo.base.errors import UserError
+from leakyolo.compare.family import FAMILY
 from leakyolo.compare.frontier import Point, SeriesKey, family_front, map_at, margin, ms_for, pareto, verdict, verdicts
 
 
@@ -162,6 +163,8 @@ def test_verdicts_are_like_for_like_per_head():
         "leakyolo-n INT8 vs yolo26n INT8", "raw + NMS"][4]
     assert rows["leakyolo-n INT8 vs yolo26n INT8", "raw + NMS"][3] == "1 seed: no margin"
     assert "best of both heads" in {r[1] for r in rows.values()}
+
+
 def test_a_family_front_joins_the_sizes_it_was_trained_at():
     col = ("machine", "1")
 
@@ -175,6 +178,39 @@ def test_a_family_front_joins_the_sizes_it_was_trained_at():
     rows = verdicts(found, ["d"], [col])[1]  # yolo26n@256 is no subject of its own: one of yolo26n's points
     assert {r[0] for r in rows} == {"leakyolo-n INT8 vs yolo26n FP32"} and len(rows) == 2  # NMS-free, best of both
     assert "faster at every point" in rows[0][4]  # not "dominates": 0.25 < 0.30 at 256
+
+
+COL = ("machine", "1")
+
+
+def two_seeds(*pts):
+    """A series of (ms, mAP, size) points with two seeds 1 point apart: a margin of 1.4 points."""
+    return {size: Point(lat={COL: {0: ms, 1: ms}}, map={0: acc - 0.005, 1: acc + 0.005}) for ms, acc, size in pts}
+
+
+def family_fronts() -> dict:
+    """Two family members whose joint front is above YOLO26n INT8's, and neither alone."""
+    return {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160): two_seeds((1.0, 0.60, 128), (1.5, 0.64, 160)),
+            SeriesKey("d", "leakyolo26-n", "int8", "", "raw", 160): two_seeds((2.0, 0.70, 128), (3.0, 0.74, 160)),
+            SeriesKey("d", "yolo26n", "int8", "", "raw", 160): two_seeds((1.2, 0.58, 96), (2.5, 0.66, 128),
+                                                                         (3.0, 0.72, 160))}
+
+
+def test_the_leakyolo_family_front_joins_its_members_only():
+    col, series = COL, two_seeds
+    found = {**family_fronts(), SeriesKey("d", "leakyolo26-nw", "int8", "", "raw", 160): series((1.0, 0.90, 160))}
+    front = family_front(found, "d", FAMILY, "int8", col)
+    assert [p[:2] for p in front] == [(1.0, 0.60), (1.5, 0.64), (2.0, 0.70), (3.0, 0.74)]  # no candidate, no YOLO26n
+    rows = {(r[0], r[1]): r[4] for r in verdicts(found, ["d"], [col])[1]}
+    assert rows["LeakYOLO family INT8 vs yolo26n INT8", "raw + NMS"].startswith("dominates")
+    assert rows["leakyolo-n INT8 vs yolo26n INT8", "raw + NMS"].startswith("leads")  # alone it never reaches 0.72
+    # one member below theirs at 1.2 ms (0.556 vs 0.580): the family no longer dominates
+    found[SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160)] = series((1.0, 0.50, 128), (1.5, 0.64, 160))
+    rows = {(r[0], r[1]): r[4] for r in verdicts(found, ["d"], [col])[1]}
+    assert rows["LeakYOLO family INT8 vs yolo26n INT8", "raw + NMS"].startswith("crosses: ours leads at 1.50-3.00 ms")
+    # one member only: no family row (it would repeat that member's)
+    del found[SeriesKey("d", "leakyolo26-n", "int8", "", "raw", 160)]
+    assert not [r for r in verdicts(found, ["d"], [col])[1] if r[0].startswith(FAMILY)]
 
 
 def test_best_runtime_verdict_counts_their_other_runtimes():
@@ -278,3 +314,28 @@ def test_screening_table_ranks_each_model_head_for_head():
     assert rows["leakyolo-nw"][8].startswith("dominates") and "(2 seeds: ±" in rows["leakyolo-nw"][8]
     assert "dominates" not in rows["leakyolo-n"][8]  # faster, never as accurate as their best
     assert rows["yolo26n"][8] == "—" and screen_table(found, cards, [("cpu", "2")]) == ([], [])
+
+
+def test_family_targets_are_met_only_where_their_rules_hold():
+    from leakyolo.compare.family_targets import family_targets
+
+    col, series = COL, two_seeds
+    found = {**family_fronts(), SeriesKey("d", "yolo26n", "fp32", "", "raw", 160): series((3.5, 0.73, 128),
+                                                                                          (5.0, 0.76, 160))}
+    got = family_targets(found, [col], {})
+    assert [r[3] for r in got] == ["yes", "**no**"]  # raw + NMS dominance (no NMS-free files); 0.75 never reached
+    assert got[0][0] == "LeakYOLO family INT8 front dominates YOLO26n INT8's (raw + NMS)" and "2 seeds" in got[0][1]
+    assert family_targets(found, [col], {("d", "yolo26n", "fp32", ""): {"map": 0.7, "std": 0.09, "seeds": 2},
+                                         ("d", "leakyolo-n", "int8", ""): {"map": 0.69, "std": 0.01, "seeds": 2}}
+                          )[0][3].startswith("— (sanity check")  # seeds spread wider than the models differ
+    assert got[1][2] == "never reaches 0.750 (best 0.740)"
+    found[SeriesKey("d", "leakyolo26-n", "int8", "openvino", "raw", 160)] = series((2.0, 0.76, 160))
+    point = family_targets(found, [col], {})[-1]
+    assert point[2] == "0.435x (1.96 / 4.50 ms to reach 0.750)" and point[3] == "yes"
+    # Ultralytics' own OpenVINO file of YOLO26n reaches 0.75 at 2.43 ms: ours is no longer twice as fast
+    found[SeriesKey("d", "yolo26n", "int8", "ultralytics-openvino", "raw", 160)] = series((2.5, 0.76, 160))
+    point = family_targets(found, [col], {})[-1]
+    assert point[2].startswith("0.807x") and point[3] == "**no**"
+    # one seed: nothing is met
+    found = {k: {s: Point(p.lat, {0: p.map[0]}) for s, p in v.items()} for k, v in found.items()}
+    assert {r[3] for r in family_targets(found, [col], {})} == {"— (one seed: unconfirmed)"}
