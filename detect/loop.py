@@ -12,7 +12,7 @@ from typing import Optional, Union
 import numpy as np
 
 from leakyolo.base.defaults import CONF, DEFAULT_MODEL_GLOB, IOU, RUN_FOLDER
-from leakyolo.base.errors import Interrupted, OutputError, UserError, stop_signals_held
+from leakyolo.base.errors import Interrupted, OutputError, UserError, finalised_on_stop, stop_now, stop_signals_held
 from leakyolo.base.options import changed
 
 MAX_NAME_BYTES = 200  # file systems allow 255; the temp name beside it adds a prefix and a suffix
@@ -144,7 +144,7 @@ def loop(opts: DetectOptions, spec: str, detector, source, outputs: tuple, show:
             if sink:
                 sink.write(name, shown)
         if came:
-            raise Interrupted(came[0])
+            stop_now(came[0])
         if show:
             cv2.imshow("LeakYOLO detect", shown)
             if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
@@ -212,16 +212,17 @@ def detect(source: str, model: Optional[Union[str, Path]] = None, opts: Optional
     outputs, stats, stopped = open_outputs(opts, frames), Stats(), None
     print(f"detect: {model} ({detector.format} output, {detector.imgsz[1]}x{detector.imgsz[0]}) on {source}",
           file=sys.stderr)
-    try:
-        loop(opts, source, detector, frames, outputs, show, stats)
-    except KeyboardInterrupt as e:
-        stopped = e
-        print(f"detect: interrupted ({e}); finalising outputs", file=sys.stderr)
-    finally:
-        with stop_signals_held() as came:
-            frames.close()
-            finalise(outputs, publish=stats.frames > 0)
-            if show:
-                cv2.destroyAllWindows()
+    with finalised_on_stop():  # a second Ctrl-C before the finalising hold is held too
+        try:
+            loop(opts, source, detector, frames, outputs, show, stats)
+        except KeyboardInterrupt as e:
+            stopped = e
+            print(f"detect: interrupted ({e}); finalising outputs", file=sys.stderr)
+        finally:
+            with stop_signals_held() as came:
+                frames.close()
+                finalise(outputs, publish=stats.frames > 0)
+                if show:
+                    cv2.destroyAllWindows()
     stopped = stopped or (Interrupted(came[0]) if came else None)
     return conclude(opts, source, stats, (frames.skipped, detector.dropped), stopped)

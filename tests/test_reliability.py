@@ -164,6 +164,41 @@ def test_signals_the_process_ignores_stay_ignored():
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
+BEFORE_THE_HOLD = """
+import os, signal, time
+from leakyolo.base.errors import finalised_on_stop, stop_signals_held
+
+done = []
+with finalised_on_stop():
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C before the finalising hold: held, not raised
+        time.sleep(0.05)
+    finally:
+        with stop_signals_held() as came:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            done.append("finalised")
+    try:
+        os.kill(os.getpid(), signal.SIGINT)  # after the hold a stop signal raises again: a hung cleanup can be stopped
+        time.sleep(5)
+    except KeyboardInterrupt:
+        done.append("raised again")
+assert done == ["finalised", "raised again"] and came == [signal.SIGTERM], (done, came)
+assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+print("ok")
+"""
+
+
+def test_a_second_ctrl_c_before_the_finalising_hold_is_held():
+    # the window the two-Ctrl-C test below can only hit by chance, made certain
+    done = subprocess.run([sys.executable, "-c", BEFORE_THE_HOLD], capture_output=True, text=True, timeout=60,
+                          preexec_fn=foreground)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
 @pytest.mark.parametrize("gap", [0.0, 0.01, 0.1])
 def test_two_quick_ctrl_c_still_publish_everything(exported, long_video, tmp_path, gap):
     out, log = tmp_path / "out.avi", tmp_path / "out.jsonl"

@@ -45,22 +45,65 @@ def stop_signals_interrupt() -> dict:
             if signal.getsignal(sig) is not signal.SIG_IGN}
 
 
+_held = [[]]  # where a held stop signal is recorded: the innermost hold's list (the first: between holds)
+
+
+def _record(signum, frame) -> None:
+    _held[-1].append(signum)
+
+
+def _raise_then_hold(signum, frame) -> None:
+    stop_now(signum)
+
+
+def stop_now(signum: int):
+    """Raise Interrupted for a stop signal; inside `finalised_on_stop`, every later one is held (recorded, not raised)
+    until the next `stop_signals_held` block has ended, so the cleanup this one starts reaches its finalising hold
+    however soon a second Ctrl-C comes."""
+    for sig in STOP_SIGNALS:
+        if signal.getsignal(sig) is _raise_then_hold:
+            signal.signal(sig, _record)
+    raise Interrupted(signum)
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()  # handlers can only be set there
+
+
+@contextlib.contextmanager
+def finalised_on_stop():
+    """While the block runs, Ctrl-C, SIGTERM and SIGHUP raise Interrupted through `stop_now` (a block that finalises
+    its outputs in a `stop_signals_held` block when stopped). Signals this process ignores stay ignored."""
+    if not _on_main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_then_hold) for sig in STOP_SIGNALS
+                if signal.getsignal(sig) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @contextlib.contextmanager
 def stop_signals_held():
     """Hold Ctrl-C, SIGTERM and SIGHUP while the block runs (outputs being finalised: a second Ctrl-C must not
     cut a rename short); yields the list of signals that came, for the caller to act on after the block. A signal
-    this process ignores (SIGINT of a job a script started with `&`, SIGHUP under nohup) stays ignored."""
+    this process ignores (SIGINT of a job a script started with `&`, SIGHUP under nohup) stays ignored. Signals
+    held since a stop (`stop_now`) are raised again after the block: a cleanup that hangs can still be stopped."""
     came = []
-    if threading.current_thread() is not threading.main_thread():
-        yield came  # handlers can only be set in the main thread; there is none of ours to hold there
+    if not _on_main_thread():
+        yield came
         return
-    previous = {sig: signal.signal(sig, lambda signum, frame: came.append(signum)) for sig in STOP_SIGNALS
-                if signal.getsignal(sig) is not signal.SIG_IGN}
+    _held.append(came)
+    previous = {sig: signal.signal(sig, _record) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield came
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, _raise_then_hold if handler is _record else handler)
+        _held.pop()  # holds nest: this one is the innermost
 
 
 def run(func, args) -> int:
