@@ -5,7 +5,8 @@ size, and with each side on its best runtime, on the first machine at 1 thread."
 from leakyolo.base.defaults import BASELINE, PRODUCT
 
 from .budget import budget_table
-from .frontier import HEAD_VIEWS, at_training_size, head_verdict
+from .family import FAMILY, covered
+from .frontier import HEAD_VIEWS, at_training_size, family, head_verdict, subjects
 from .runtimes import best_runtime_verdict
 
 QUESTION = f"**Should I deploy {PRODUCT} INT8 instead of {BASELINE} on my CPU?**"
@@ -17,11 +18,12 @@ def isa_words(machine: dict) -> str:
     return ", ".join(dot) if dot else "no int8 dot-product instructions"
 
 
-def head_verdicts(series: dict, dataset: str, col: tuple, precision: str) -> list:
-    """'raw + NMS: <verdict>' per single head view: our INT8 front against YOLO26n's (precision) with that head."""
+def head_verdicts(series: dict, dataset: str, col: tuple, precision: str, model: str = PRODUCT) -> list:
+    """'raw + NMS: <verdict>' per single head view: our INT8 front (model's) against YOLO26n's (precision) with that
+    head."""
     out = []
     for view, heads in ((v, h) for v, h in HEAD_VIEWS.items() if len(h) == 1):
-        found = head_verdict(series, dataset, PRODUCT, precision, col, heads)
+        found = head_verdict(series, dataset, model, precision, col, heads)
         if found:
             seeds, text = found
             out.append(f"{view}: {text}" + (f" (margin over {seeds})" if "±" in seeds else ""))
@@ -65,6 +67,10 @@ def answer(series: dict, columns: list, machines: dict, datasets: list, note: st
     parts = [QUESTION, f"Measured on {dataset}{f' ({note})' if note else ''}, {machine}, ONNX Runtime.",
              f"Against {BASELINE} INT8 made the same way, head for head: " + "; ".join(like) + ".",
              equal_size(series, dataset, col)]
+    if FAMILY in subjects(series, dataset):
+        members = sorted(covered(FAMILY) & {family(k.model) for k in series if k.dataset == dataset})
+        parts.append(f"The {FAMILY} ({', '.join(members)}) as one INT8 front against {BASELINE} INT8, head for head: "
+                     + "; ".join(head_verdicts(series, dataset, col, "int8", FAMILY)) + ".")
     best = best_runtime_verdict(series, dataset, PRODUCT, col)
     if best:
         parts.append(f"Each on its best runtime and precision (raw head; {best[0]}): {best[1]}.")

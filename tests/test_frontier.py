@@ -288,6 +288,12 @@ def test_first_screen_answer_says_what_the_verdicts_say():
             "(1.80 vs 3.00 ms) and scores -2.0 points mAP50-95 (0.700 vs 0.720, 2 seed(s)).") in text
     assert ("seed margin): ONNX Runtime: only LeakYOLO measured at 1.10 ms; LeakYOLO at 2.00 ms; YOLO26n at 3.00 ms."
             in text)  # by budget (YOLO26n's 1.9 / 2.9 ms points within 5% of 2.0 / 3.0: merged)
+    assert "LeakYOLO family" not in text  # one member: no family sentence
+    found[SeriesKey("d", "leakyolo26-n", "int8", "", "raw", 160)] = series((2.5, 0.75, 160))
+    text = answer(found, [col], {"cpu": {"isa": ["avx2"]}}, ["d"], "")
+    assert ("The LeakYOLO family (leakyolo-n, leakyolo26-n) as one INT8 front against yolo26n INT8, head for head: "
+            "NMS-free: faster at every point") in text
+    assert "raw + NMS: dominates: ours best 0.750 vs theirs 0.720 (margin over 2 seeds: ±0.6)" in text
     assert answer({}, [col], {}, [], "") == ""  # nothing measured: nothing said
 
 
