@@ -20,8 +20,9 @@ RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE, "dis": 1.5},
 # train: nbs = batch (Ultralytics' nominal batch 64 would take 8x fewer optimizer steps at batch 8: ~2x slower
 # learning here). quick: mosaic off and a short warmup (a few minutes per model). sweep: the training size and
 # `steps` sizes below it, `step` px apart, both heads, on the first `seeds` seeds (one gated FP32 + INT8 export
-# per point). converged: 2400 train images at 160 px, 60 epochs (9000 SGD steps); ~3.5 h of training with
-# --jobs 2 here (YOLO26n ~50 s, LeakYOLO-n ~35 s per epoch on one core).
+# per point). converged: 2400 train images at 160 px, 60 epochs (9000 SGD steps); YOLO26n ~50 s, LeakYOLO-n ~35 s
+# per epoch on one core with nothing else running; measured with other work sharing the cores, ~9.5 h of training
+# with --jobs 2 for the 12 trainings (README).
 RUNTIMES = ["openvino", "ncnn"]  # files made from the raw-head ONNX files at the training size (docs/runtimes.md)
 PROFILES = {
     "quick": {"data": ["digits"], "models": MODELS, "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30},
