@@ -21,8 +21,8 @@ from .answer import answer
 from .budget import BUDGET_RULE, BUDGET_TEXT, budget_table
 from .limits import limits
 from .plots import plots
-from .names import card_of, model_names, row_label
-from .results import averages, best_rates, collect, load_results
+from .names import model_names, row_label
+from .results import averages, best_rates, collect, left_out, load_results
 from .runtimes import arm_best, not_made, runtime_table, runtime_verdicts
 from .screening import screen_table
 from .tables import arm_table, detail_table, gemm_peaks_text, html_table, markdown_table, md, summary, table
@@ -183,17 +183,6 @@ def add_frontier(page: Page, results, columns: list, series: dict, verdict: tupl
                        "shown): " + "; ".join(f"{f} [{d}]: {why}" for d, f, why in gone))
 
 
-def left_out(results) -> list:
-    """[(dataset, file, why)] of sweep points whose INT8 failed its gate (FP32 cards say so)."""
-    seen = {}
-    for _, record in results.evals + results.benches:
-        for m in record["models"]:
-            why = m["card"].get("int8_failure")
-            if why:
-                seen[m["file"]] = (card_of(m, record).get("dataset") or "?", m["file"], why)
-    return sorted(seen.values())
-
-
 def add_appendix(page: Page, results, rows: dict, images: dict, base: Path) -> None:
     """Figures, machines, sources, commands and (HTML only) the raw result records; paths made portable."""
     machines = {r["machine"]["label"]: r["machine"] for _, r in results.benches}
@@ -247,6 +236,17 @@ def splice_readme(readme, doc: str, brief: str, first_screen: str, report_md: Pa
     atomic_write_bytes(readme, doc.encode())
 
 
+def targets_table(results, rows: dict, columns: list, peaks: dict, names: dict, series: dict) -> tuple:
+    """(header, body) of the targets: LeakYOLO-n's (compare/targets.py), then the family's (compare/family_targets.py)."""
+    avg = averages(rows)
+    header, body = check_targets(avg, columns, peaks, [
+        (names.get(r["sha256"], r["file"]), r["precision"], r["core"], r.get("instructions_per_inference"))
+        for _, record in results.arms for r in record["models"]  # the main files: ONNX Runtime, NMS-free head
+        if r.get("runtime", "onnxruntime") == "onnxruntime" and r.get("head") in (None, "nms-free")],
+        raw_accuracy(series))
+    return header, body + family_targets(series, columns, avg)
+
+
 def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison", note: str = "",
            readme: Optional[Union[str, Path]] = None, relative_to: Optional[Union[str, Path]] = None) -> Path:
     """Write report.md, summary.md, report.html, the plots and the merged inputs into out; return report.md.
@@ -261,13 +261,7 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     doc = read_readme(readme) if readme else None
     rows, columns, peaks = collect(results)
     names, series = model_names(results), collect_series(results)
-    avg = averages(rows)
-    header, body = check_targets(avg, columns, peaks, [
-        (names.get(r["sha256"], r["file"]), r["precision"], r["core"], r.get("instructions_per_inference"))
-        for _, record in results.arms for r in record["models"]  # the main files: ONNX Runtime, NMS-free head
-        if r.get("runtime", "onnxruntime") == "onnxruntime" and r.get("head") in (None, "nms-free")],
-        raw_accuracy(series))
-    targets = (header, body + family_targets(series, columns, avg))
+    targets = targets_table(results, rows, columns, peaks, names, series)
     trainings = [t for _, r in results.trainings for t in r["models"]]
     images = plots(rows, columns, sorted({k.dataset for k in rows}), series, trainings)
     page = Page(title, note)

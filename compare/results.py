@@ -252,3 +252,14 @@ def averages(rows: dict) -> dict:
     return {k: {"lat": {c: mean_spread(v)[0] for c, v in r.lat.items()}, "map": mean_spread(r.map)[0],
                 "std": mean_spread(r.map)[1], "seeds": len(r.map), "giga_ops": r.giga_ops, "imgsz": r.imgsz}
             for k, r in rows.items()}
+
+
+def left_out(results) -> list:
+    """[(dataset, file, why)] of sweep points whose INT8 failed its gate (FP32 cards say so)."""
+    seen = {}
+    for _, record in results.evals + results.benches:
+        for m in record["models"]:
+            why = m["card"].get("int8_failure")
+            if why:
+                seen[m["file"]] = (card_of(m, record).get("dataset") or "?", m["file"], why)
+    return sorted(seen.values())
