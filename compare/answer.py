@@ -6,7 +6,7 @@ from leakyolo.base.defaults import BASELINE, PRODUCT
 
 from .budget import budget_table
 from .family import FAMILY, covered
-from .frontier import HEAD_VIEWS, at_training_size, family, head_verdict, subjects
+from .frontier import LIKE_FOR_LIKE, at_training_size, family, head_verdict, subjects
 from .runtimes import best_runtime_verdict
 
 QUESTION = f"**Should I deploy {PRODUCT} INT8 instead of {BASELINE} on my CPU?**"
@@ -22,7 +22,7 @@ def head_verdicts(series: dict, dataset: str, col: tuple, precision: str, model:
     """'raw + NMS: <verdict>' per single head view: our INT8 front (model's) against YOLO26n's (precision) with that
     head."""
     out = []
-    for view, heads in ((v, h) for v, h in HEAD_VIEWS.items() if len(h) == 1):
+    for view, heads in LIKE_FOR_LIKE.items():
         found = head_verdict(series, dataset, model, precision, col, heads)
         if found:
             seeds, text = found

@@ -14,21 +14,22 @@ Latencies and accuracies are means over the seeds every point has.
 from leakyolo.base.defaults import BASELINE
 
 from .family import FAMILY
-from .frontier import HEAD_VIEWS, at_training_size, head_verdict, ms_for, subjects
+from .frontier import LIKE_FOR_LIKE, at_training_size, head_verdict, ms_for, subjects
 from .runtimes import OURS_RUNTIMES, THEIRS_RUNTIMES, best_front, best_runtime_verdict
 from .targets import MAX_MAP_DROP, MAX_VS_INT8, met, sanity_only
 
-LIKE_FOR_LIKE = ("NMS-free", "raw + NMS")
 
-
-UNCONFIRMED = "— (one seed: unconfirmed)"
+def judge(ok: bool, one_seed: bool, sanity: str) -> str:
+    """A family target's 'met' cell: unconfirmed with one seed, the sanity verdict of a dataset that cannot rank its
+    models, else yes / no."""
+    return "— (one seed: unconfirmed)" if one_seed else sanity or met(ok)
 
 
 def dominance_row(target: str, where: str, found: list, sanity: str) -> list:
     """A 'dominates' target's row from [seeds and margin, verdict text]."""
     seeds, text = found
-    ok = UNCONFIRMED if text.startswith("unconfirmed") else sanity or met(text.startswith("dominates"))
-    return [target, f"{where}; {seeds}", text, ok]
+    ok, one_seed = text.startswith("dominates"), text.startswith("unconfirmed")
+    return [target, f"{where}; {seeds}", text, judge(ok, one_seed, sanity)]
 
 
 def point_row(series: dict, dataset: str, col: tuple, where: str, sanity: str) -> list:
@@ -44,12 +45,13 @@ def point_row(series: dict, dataset: str, col: tuple, where: str, sanity: str) -
     target = (f"{FAMILY} at YOLO26n FP32's mAP50-95 - {MAX_MAP_DROP:g} point: <= {MAX_VS_INT8}x YOLO26n's latency "
               "for it (each on its best runtime and precision)")
     seeds = min(len(p[3]) for p in ours_front + [fp32])
-    judge = (lambda ok: UNCONFIRMED) if seeds < 2 else (lambda ok: sanity or met(ok))
-    where = f"{where}; {seeds} seed{'s' if seeds > 1 else ''}"
+    where, one_seed = f"{where}; {seeds} seed{'s' if seeds > 1 else ''}", seeds < 2
     if ours is None:
-        return [target, where, f"never reaches {goal:.3f} (best {ours_front[-1][1]:.3f})", judge(False)]
-    return [target, where, f"{ours / theirs:.3f}x ({ours:.2f} / {theirs:.2f} ms to reach {goal:.3f})",
-            judge(ours / theirs <= MAX_VS_INT8)]
+        best = ours_front[-1][1]
+        return [target, where, f"never reaches {goal:.3f} (best {best:.3f})", judge(False, one_seed, sanity)]
+    ratio = ours / theirs
+    return [target, where, f"{ratio:.3f}x ({ours:.2f} / {theirs:.2f} ms to reach {goal:.3f})",
+            judge(ratio <= MAX_VS_INT8, one_seed, sanity)]
 
 
 def family_targets(series: dict, columns: list, avg: dict) -> list:
@@ -60,8 +62,8 @@ def family_targets(series: dict, columns: list, avg: dict) -> list:
         sanity = sanity_only(avg, dataset)
         for col in columns:
             where = f"{dataset}, {col[0]}, {col[1]} thr"
-            for view in LIKE_FOR_LIKE:
-                found = head_verdict(series, dataset, FAMILY, "int8", col, HEAD_VIEWS[view])
+            for view, heads in LIKE_FOR_LIKE.items():
+                found = head_verdict(series, dataset, FAMILY, "int8", col, heads)
                 if found:
                     body.append(dominance_row(f"{FAMILY} INT8 front dominates YOLO26n INT8's ({view})", where, found,
                                               sanity))

@@ -245,6 +245,7 @@ def verdict(ours: list, theirs: list, tol: Optional[float], step: int) -> Verdic
 
 
 HEAD_VIEWS = {"NMS-free": ("nms-free",), "raw + NMS": ("raw",), "best of both heads": ("nms-free", "raw")}
+LIKE_FOR_LIKE = {view: heads for view, heads in HEAD_VIEWS.items() if len(heads) == 1}  # one head a side
 
 
 def size_step(series: dict, dataset: str) -> int:

@@ -12,7 +12,7 @@ import sys
 from leakyolo.base.offline import configure_matplotlib
 from leakyolo.base.paths import safe_name
 
-from .frontier import HEAD_VIEWS, curve, family, family_front, pareto
+from .frontier import LIKE_FOR_LIKE, curve, family, family_front, pareto
 from .names import MAIN_VARIANTS, how_made, row_label as label
 from .results import mean_spread
 
@@ -85,7 +85,7 @@ def frontier(axes, series: dict, col: tuple, dataset: str) -> None:
     from matplotlib import colormaps
 
     names = sorted({f for f, _, _ in families(series, dataset)})
-    for ax, (view, heads) in zip(axes, [v for v in HEAD_VIEWS.items() if len(v[1]) == 1]):
+    for ax, (view, heads) in zip(axes, LIKE_FOR_LIKE.items()):
         for fam, precision, variant in families(series, dataset):
             front = family_front(series, dataset, fam, precision, col, variant, heads)
             if not front:
