@@ -39,10 +39,20 @@ def _raise_interrupted(signum, frame) -> None:
     raise Interrupted(signum)
 
 
+def _install(handler, signals: tuple = STOP_SIGNALS) -> dict:
+    """Set handler for each of signals this process does not ignore (nohup, a job started with `&`): ignored ones
+    stay ignored; the previous handlers."""
+    return {sig: signal.signal(sig, handler) for sig in signals if signal.getsignal(sig) is not signal.SIG_IGN}
+
+
+def _restore(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
 def stop_signals_interrupt() -> dict:
     """Make SIGTERM and SIGHUP raise Interrupted unless this process ignores them (nohup); the previous handlers."""
-    return {sig: signal.signal(sig, _raise_interrupted) for sig in STOP_SIGNALS[1:]  # SIGINT raises already
-            if signal.getsignal(sig) is not signal.SIG_IGN}
+    return _install(_raise_interrupted, STOP_SIGNALS[1:])  # SIGINT raises KeyboardInterrupt already
 
 
 _held = [[]]  # where a held stop signal is recorded: the innermost hold's list (the first: between holds)
@@ -77,13 +87,11 @@ def finalised_on_stop():
     if not _on_main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, _raise_then_hold) for sig in STOP_SIGNALS
-                if signal.getsignal(sig) is not signal.SIG_IGN}
+    previous = _install(_raise_then_hold)
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        _restore(previous)
 
 
 @contextlib.contextmanager
@@ -97,12 +105,11 @@ def stop_signals_held():
         yield came
         return
     _held.append(came)
-    previous = {sig: signal.signal(sig, _record) for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
+    previous = _install(_record)
     try:
         yield came
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, _raise_then_hold if handler is _record else handler)
+        _restore({sig: _raise_then_hold if handler is _record else handler for sig, handler in previous.items()})
         _held.pop()  # holds nest: this one is the innermost
 
 
@@ -127,5 +134,4 @@ def run(func, args) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        _restore(previous)
