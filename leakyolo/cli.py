@@ -37,8 +37,8 @@ def add_pipeline(sub) -> None:
                         "screen (every candidate model at a third of converged's epochs, 2 seeds: ranks levers)")
     p.add_argument("--data", type=lambda s: s.split(","), help="datasets, comma separated (default: per profile)")
     p.add_argument("--models", type=lambda s: s.split(","),
-                   help="comma separated registered models or pipeline recipes (leakyolo-n-distilled: distilled from "
-                        "that seed's yolo26n; yolo26n-converted: yolo26n swapped to Leaky ReLU and fine-tuned); a "
+                   help="comma separated registered models or pipeline recipes (leakyolo-n-distilled, "
+                        "leakyolo26-n-distilled: distilled from that seed's yolo26n; yolo26n-converted: yolo26n swapped to Leaky ReLU and fine-tuned); a "
                         "recipe brings its source model. Default: per profile; quick: leakyolo-n,yolo26n-leaky,"
                         "yolo26n, full: leakyolo-n,yolo26n,leakyolo-n-distilled,yolo26n-converted")
     p.add_argument("--imgsz", type=int)

@@ -9,12 +9,15 @@ from leakyolo.base.defaults import BASELINE, CALIB_IMAGES, IMGSZ, PRODUCT
 
 MODELS = [PRODUCT, "yolo26n-leaky", BASELINE]
 DISTILLED, CONVERTED = PRODUCT + defaults.DISTILLED, BASELINE + defaults.CONVERTED
+DISTILLED26 = "leakyolo26-n" + defaults.DISTILLED
 SMALL_BASELINE = f"{BASELINE}{defaults.TRAINED_AT}256"
 # Rows made from another row's trained checkpoint of the same dataset and seed (its hash is a stage input):
 # - DISTILLED: LeakYOLO-n with that seed's YOLO26n as teacher (dis 1.5 beat Ultralytics' 6 at the quick budget);
+# - DISTILLED26: LeakYOLO26-n the same way (YOLO26n's own layout: aims at the activation's cost at convergence);
 # - CONVERTED: that YOLO26n swapped to Leaky ReLU, fine-tuned `epochs` on the fine-tune schedule;
 # - SMALL_BASELINE: YOLO26n trained at 256 px (first seed), the fair point near LeakYOLO-n INT8's latency.
 RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE, "dis": 1.5},
+           DISTILLED26: {"model": "leakyolo26-n", "teacher": BASELINE, "dis": 1.5},
            CONVERTED: {"model": BASELINE, "convert": BASELINE, "epochs": 10, "train": defaults.FINE_TUNE},
            SMALL_BASELINE: {"model": BASELINE, "imgsz": 256, "seeds": 1}}
 # train: nbs = batch (Ultralytics' nominal batch 64 would take 8x fewer optimizer steps at batch 8: ~2x slower
@@ -41,7 +44,8 @@ PROFILES = {
              "note": "full budget (trees 30 / digits 30 epochs at 320 px, 2 seeds): same data, epochs, optimizer "
                      "and evaluator for every model; mean ± std over seeds"},
     "converged": {"data": ["digits"], "data_params": {"digits": {"n_images": 3000}},
-                  "models": [PRODUCT, "leakyolo26-n", "yolo26n-leaky", BASELINE], "imgsz": 160, "epochs": {"digits": 60},
+                  "models": [PRODUCT, "leakyolo26-n", "yolo26n-leaky", BASELINE, DISTILLED26],
+                  "imgsz": 160, "epochs": {"digits": 60},
                   "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
                   "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
                   "runtimes": RUNTIMES,
