@@ -4,7 +4,9 @@
 - its front on its best runtime and precision dominates YOLO26n's on its best (raw head + NMS, Ultralytics' own
   exports counted on their side);
 - it reaches YOLO26n FP32's accuracy (raw head at the training size, ONNX Runtime) minus 1 point in at most half
-  the latency YOLO26n needs for it on its best runtime and precision.
+  the latency YOLO26n needs for it on its best runtime and precision;
+- on each emulated ARM core, its front on its best runtime and precision dominates YOLO26n's, instructions per
+  inference for latency (the ARM stage counts one seed: never more than "unconfirmed").
 
 "dominates" is the frontier's rule (compare/frontier.py `verdict`) with its seed margin; with one seed no target is
 met ("unconfirmed"), nor on a dataset whose seeds spread wider than its models differ (targets.sanity_only).
@@ -13,9 +15,10 @@ Latencies and accuracies are means over the seeds every point has.
 
 from leakyolo.base.defaults import BASELINE
 
-from .family import FAMILY
-from .frontier import LIKE_FOR_LIKE, at_training_size, head_verdict, ms_for, subjects
-from .runtimes import OURS_RUNTIMES, THEIRS_RUNTIMES, best_front, best_runtime_verdict
+from .family import FAMILY, members
+from .frontier import LIKE_FOR_LIKE, at_training_size, family, head_verdict, judged, ms_for, pareto, subjects
+from .names import base_name, card_of
+from .runtimes import OURS_RUNTIMES, THEIRS_RUNTIMES, arm_cells, best_front, best_runtime_verdict
 from .targets import MAX_MAP_DROP, MAX_VS_INT8, met, sanity_only
 
 
@@ -52,6 +55,32 @@ def point_row(series: dict, dataset: str, col: tuple, where: str, sanity: str) -
     ratio = ours / theirs
     return [target, where, f"{ratio:.3f}x ({ours:.2f} / {theirs:.2f} ms to reach {goal:.3f})",
             judge(ratio <= MAX_VS_INT8, one_seed, sanity)]
+
+
+def arm_front(found: dict, core: str, names: set) -> list:
+    """The Pareto front (M instructions, mAP50-95, size, per-seed mAPs) of the models in names on one emulated core,
+    every runtime and precision whose file was evaluated (one size: the training size)."""
+    return pareto([(n / 1e6, acc, 0, (acc,)) for (c, model), files in found.items()
+                   if c == core and family(base_name(model)) in names for n, acc in files.values() if acc is not None])
+
+
+def arm_rows(results, names: dict, avg: dict) -> list:
+    """The best-runtime target on each emulated ARM core where two or more members ran, against YOLO26n's files by us
+    and by Ultralytics (raw head, the ARM stage's seed and the x86 eval's mAP of each file)."""
+    found, body = arm_cells(results, names), []
+    counted = {r["sha256"] for _, record in results.arms for r in record["models"]}
+    datasets = {card_of(m, record)["dataset"] for _, record in results.evals for m in record["models"]
+                if m["sha256"] in counted}
+    dataset = ", ".join(sorted(map(str, datasets)))
+    for core in sorted({c for c, _ in found}):
+        if len({family(base_name(m)) for c, m in found if c == core} & members()) < 2:
+            continue
+        ours, theirs = arm_front(found, core, members()), arm_front(found, core, {BASELINE})
+        if ours and theirs:
+            body.append(dominance_row(f"{FAMILY} front dominates YOLO26n's, each on its best runtime and precision "
+                                      "(raw head)", f"{dataset}, emulated {core} (qemu), instructions per inference",
+                                      judged(ours, theirs, 0, "M instructions"), sanity_only(avg, dataset)))
+    return body
 
 
 def family_targets(series: dict, columns: list, avg: dict) -> list:

@@ -198,13 +198,13 @@ def gaps(front: list, lo: float, hi: float, step: int) -> list:
             if q[0] > lo and p[0] < hi and abs(q[2] - p[2]) > step]
 
 
-def overlap_text(ours: list, theirs: list, tol: float, step: int) -> Verdict:
+def overlap_text(ours: list, theirs: list, tol: float, step: int, unit: str = "ms") -> Verdict:
     """The verdict where neither front is above the other: ties, leads / trails (not reaching their best), or
     crosses (where ours leads), over the latencies both reach."""
     lo, hi = max(ours[0][0], theirs[0][0]), min(ours[-1][0], theirs[-1][0])
     xs = sorted({lo, hi, *(p[0] for p in ours + theirs if lo <= p[0] <= hi)})
     diffs = [(x, (map_at(ours, x) - map_at(theirs, x)) * 100) for x in xs]
-    span = f"{min(d for _, d in diffs):+.1f} to {max(d for _, d in diffs):+.1f} points over {lo:.2f}-{hi:.2f} ms"
+    span = f"{min(d for _, d in diffs):+.1f} to {max(d for _, d in diffs):+.1f} points over {lo:.2f}-{hi:.2f} {unit}"
     best = (ours[-1][1] - theirs[-1][1]) * 100
     bests = f"best {ours[-1][1]:.3f} vs {theirs[-1][1]:.3f} ({best:+.1f} points)"
     across = gaps(ours, lo, hi, step) + gaps(theirs, lo, hi, step)
@@ -217,31 +217,31 @@ def overlap_text(ours: list, theirs: list, tol: float, step: int) -> Verdict:
         return Verdict("trails", f"trails: {span}; {bests}{note}")
     lead = [x for x, d in diffs if d > tol]
     at = f"{min(lead):.2f}" + (f"-{max(lead):.2f}" if lead and max(lead) > min(lead) else "") if lead else ""
-    where = f"ours leads at {at} ms" if lead else "ours never leads by more than the margin"
+    where = f"ours leads at {at} {unit}" if lead else "ours never leads by more than the margin"
     return Verdict("crosses", f"crosses: {where}; {span}; {bests}{note}")
 
 
-def verdict(ours: list, theirs: list, tol: Optional[float], step: int) -> Verdict:
+def verdict(ours: list, theirs: list, tol: Optional[float], step: int, unit: str = "ms") -> Verdict:
     """Our Pareto front against theirs. dominates: at every latency both reach, ours is higher by more than the
     margin `tol` (points; None: one seed, no margin, judged as 0), and ours reaches their best accuracy; "is
     dominated" the same the other way round. Otherwise the words say what holds (ties, leads, trails,
     crosses; faster / slower at every point when the latencies do not overlap). `step`: the sweep's size step,
-    wider gaps are named."""
+    wider gaps are named; `unit`: the cost axis (latency by default)."""
     tol = tol or 0.0
     if above(ours, theirs, tol):
-        alone = f"; theirs alone has points below {ours[0][0]:.2f} ms" if theirs[0][0] < ours[0][0] else ""
+        alone = f"; theirs alone has points below {ours[0][0]:.2f} {unit}" if theirs[0][0] < ours[0][0] else ""
         return Verdict("dominates", f"dominates: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
     if above(theirs, ours, tol):
-        alone = f"; ours alone has points below {theirs[0][0]:.2f} ms" if ours[0][0] < theirs[0][0] else ""
+        alone = f"; ours alone has points below {theirs[0][0]:.2f} {unit}" if ours[0][0] < theirs[0][0] else ""
         return Verdict("is dominated", f"is dominated: ours best {ours[-1][1]:.3f} vs theirs {theirs[-1][1]:.3f}{alone}")
     below = (theirs[-1][1] - ours[-1][1]) * 100
     if ours[-1][0] < theirs[0][0]:
-        return Verdict("faster", f"faster at every point (ours slowest {ours[-1][0]:.2f} ms, theirs fastest "
-                                 f"{theirs[0][0]:.2f} ms), {below:.1f} points below their best {theirs[-1][1]:.3f}")
+        return Verdict("faster", f"faster at every point (ours slowest {ours[-1][0]:.2f} {unit}, theirs fastest "
+                                 f"{theirs[0][0]:.2f} {unit}), {below:.1f} points below their best {theirs[-1][1]:.3f}")
     if theirs[-1][0] < ours[0][0]:
-        return Verdict("slower", f"slower at every point (ours fastest {ours[0][0]:.2f} ms, theirs slowest "
-                                 f"{theirs[-1][0]:.2f} ms), {-below:+.1f} points vs their best {theirs[-1][1]:.3f}")
-    return overlap_text(ours, theirs, tol, step)
+        return Verdict("slower", f"slower at every point (ours fastest {ours[0][0]:.2f} {unit}, theirs slowest "
+                                 f"{theirs[-1][0]:.2f} {unit}), {-below:+.1f} points vs their best {theirs[-1][1]:.3f}")
+    return overlap_text(ours, theirs, tol, step, unit)
 
 
 HEAD_VIEWS = {"NMS-free": ("nms-free",), "raw + NMS": ("raw",), "best of both heads": ("nms-free", "raw")}
@@ -283,11 +283,11 @@ def head_verdict(series: dict, dataset: str, model: str, precision: str, col: tu
     return judged(ours, theirs, size_step(series, dataset)) if ours and theirs else None
 
 
-def judged(ours: list, theirs: list, step: int) -> list:
+def judged(ours: list, theirs: list, step: int, unit: str = "ms") -> list:
     """[seeds and margin, verdict] of two fronts; without a margin (one seed) the verdict says "unconfirmed"."""
     tol = margin(ours, theirs)
     n = min(len(p[3]) for p in ours + theirs)
-    text = verdict(ours, theirs, tol, step).text
+    text = verdict(ours, theirs, tol, step, unit).text
     if tol is None:
         return [f"{n} seed: no margin", f"unconfirmed (one seed): {text}"]
     return [f"{n} seeds: ±{tol:.1f}", text]

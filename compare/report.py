@@ -15,7 +15,7 @@ from leakyolo.base.paths import cache_root
 from leakyolo.base.provenance import atomic_write_bytes, stamp, write_json
 
 from .curves import GAP_RULE, RULE as PLATEAU_RULE, gap_table, plateau_table
-from .family_targets import family_targets
+from .family_targets import arm_rows, family_targets
 from .frontier import collect_series, frontier_table, verdicts
 from .answer import answer
 from .budget import BUDGET_RULE, BUDGET_TEXT, budget_table
@@ -244,7 +244,7 @@ def targets_table(results, rows: dict, columns: list, peaks: dict, names: dict, 
         for _, record in results.arms for r in record["models"]  # the main files: ONNX Runtime, NMS-free head
         if r.get("runtime", "onnxruntime") == "onnxruntime" and r.get("head") in (None, "nms-free")],
         raw_accuracy(series))
-    return header, body + family_targets(series, columns, avg)
+    return header, body + family_targets(series, columns, avg) + arm_rows(results, names, avg)
 
 
 def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison", note: str = "",

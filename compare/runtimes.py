@@ -112,20 +112,29 @@ def arm_cell(cell) -> str:
     return f"{n / 1e6:.1f} M" + (f" · {acc:.3f}" if acc is not None else "")
 
 
-def arm_best(results, names: dict) -> tuple:
-    """(header, body): emulated-ARM instructions per inference of each model's raw-head files on each runtime (the
-    ARM stage's seed), the fewest, and that against YOLO26n's fewest (its files by us and by Ultralytics) per core.
-    Each cell: instructions, then the file's mAP50-95 from the x86 eval (NCNN computes in fp16 on the A76: its accuracy there
-    is not measured). Empty without an NCNN row."""
+def arm_cells(results, names: dict) -> dict:
+    """{(core, model): {(runtime, precision): (instructions per inference, mAP50-95 or None)}} of the raw-head files
+    the ARM stage counted (its one seed), the mAP from the x86 eval of the same file (NCNN computes in fp16 on the
+    A76: its accuracy there is not measured); empty without an NCNN row."""
     rows = [r for _, record in results.arms for r in record["models"]
             if r.get("head") == MATRIX_HEAD and r.get("instructions_per_inference")]
     if not any(r.get("runtime") == "ncnn" for r in rows):
-        return [], []
+        return {}
     acc = {m["sha256"]: m.get("mAP50-95") for _, record in results.evals for m in record["models"]}
-    found = {}  # (core, model) -> {(runtime, precision): (instructions, mAP)}
+    found = {}
     for r in rows:
         found.setdefault((r["core"], names.get(r["sha256"], r["file"])), {})[r["runtime"], r["precision"]] = (
             r["instructions_per_inference"], acc.get(r["sha256"]))
+    return found
+
+
+def arm_best(results, names: dict) -> tuple:
+    """(header, body): emulated-ARM instructions per inference of each model's raw-head files on each runtime (the
+    ARM stage's seed), the fewest, and that against YOLO26n's fewest (its files by us and by Ultralytics) per core.
+    Each cell: instructions, then the file's mAP50-95 from the x86 eval. Empty without an NCNN row."""
+    found = arm_cells(results, names)
+    if not found:
+        return [], []
     theirs = {core: min((n for (c, model), cells in found.items() if c == core and base_name(model) == BASELINE
                          for n, _ in cells.values()), default=None) for core, _ in found}
     header = ["emulated core", "model", *(f"{RUNTIME_NAMES[r]} {p.upper()}" for r, p in ARM_KINDS), "fewest",

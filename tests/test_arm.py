@@ -136,3 +136,34 @@ def test_raw_int8_parity_holds_the_anchors_detect_keeps():
     new_detection[0, 5, 3] = 0.5  # the guest finds one the reference does not: compared, and off
     assert not compare([ref], [new_detection], int8=True, step=0.01)["ok"]
     assert not compare([ref], [moved_low], int8=False, step=0.0)["ok"]  # FP32: every element
+
+
+def test_arm_family_target_says_what_holds_and_is_never_met_from_one_seed():
+    from leakyolo.compare.family_targets import arm_rows
+    from leakyolo.compare.results import Results
+
+    def row(sha, runtime, precision, n, core="cortex-a76"):
+        return {"file": sha, "sha256": sha, "core": core, "runtime": runtime, "precision": precision, "head": "raw",
+                "parity": {"ok": True, "max_abs_diff": 0.0}, "instructions_per_inference": n}
+
+    names = {"a": "leakyolo-n", "b": "leakyolo26-n", "c": "leakyolo26-n", "d": "yolo26n",
+             "e": "yolo26n (Ultralytics' NCNN export)"}
+    rows = [row("a", "ncnn", "int8", 19e6), row("b", "ncnn", "int8", 23e6), row("c", "ncnn", "fp32", 27e6),
+            row("d", "onnxruntime", "int8", 39e6), row("e", "ncnn", "fp32", 32e6)]
+    maps = {"a": 0.63, "b": 0.709, "c": 0.717, "d": 0.712, "e": 0.725}
+
+    def judged_rows(maps, rows=rows):
+        evals = [(None, {"models": [{"sha256": s, "mAP50-95": v, "card": {"dataset": "digits"}}
+                                    for s, v in maps.items()]})]
+        return arm_rows(Results([], evals, [(None, {"models": rows})]), names, {})
+
+    (target, where, text, met), = judged_rows(maps)
+    assert where.startswith("digits, emulated cortex-a76 (qemu)") and "1 seed" in where
+    assert text == ("unconfirmed (one seed): faster at every point (ours slowest 27.00 M instructions, theirs fastest "
+                    "32.00 M instructions), 0.8 points below their best 0.725")  # fewer instructions is no dominance
+    assert met == "— (one seed: unconfirmed)"
+    (_, _, text, met), = judged_rows({**maps, "c": 0.74})  # ours above theirs everywhere: still one seed
+    assert text.startswith("unconfirmed (one seed): dominates") and met == "— (one seed: unconfirmed)"
+    assert judged_rows(maps, rows[1:]) == []  # one member on the core: its own front, no family row
+    (_, _, text, _), = judged_rows({k: v for k, v in maps.items() if k != "c"})  # a file never evaluated is no point
+    assert "ours slowest 23.00 M instructions" in text and "1.6 points below" in text
