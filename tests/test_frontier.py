@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -70,6 +71,28 @@ def test_frontier_report_from_a_sweep(swept, trained_run, learn_yaml, tmp_path, 
     main = md.split("## Dataset: shapes")[1].split("\n## ")[0]
     assert main.count("| leakyolo-n |") == 4  # main and detail tables: one file per precision (96, NMS-free)
     assert json.loads((tmp_path / "eval.json").read_text())["models"][0]["card"]["head"] in ("nms-free", "raw")
+
+
+def test_eval_keeps_the_rows_of_unchanged_files_only(swept, learn_yaml, monkeypatch):
+    from leakyolo.compare.evaluate import evaluate
+    from leakyolo.export import gates
+
+    validated, real = [], gates.onnx_map
+    monkeypatch.setattr(gates, "onnx_map", lambda m, *a: validated.append(m.name) or real(m, *a))
+    first = evaluate(swept[:2], str(learn_yaml))
+    assert len(validated) == 2 and "kept" not in first
+    validated.clear()
+    second = evaluate(swept[:3], str(learn_yaml), previous=first)  # one file added: only it is validated
+    assert validated == [Path(swept[2]).name] and second["kept"] == {"rows": 2, "from": first["created"]}
+    assert [r["mAP50-95"] for r in second["models"][:2]] == [r["mAP50-95"] for r in first["models"]]
+    changed = [json.loads(json.dumps(first)) for _ in range(3)]
+    changed[0]["versions"]["onnxruntime"] = "0.0"  # another runtime version
+    changed[1]["data"]["content_sha256"] = "0" * 64  # other val images
+    changed[2]["models"][0]["sha256"] = "0" * 64  # the file was re-exported
+    for previous, expected in zip(changed, (2, 2, 1)):
+        validated.clear()
+        evaluate(swept[:2], str(learn_yaml), previous=previous)
+        assert len(validated) == expected
 
 
 def test_sweep_refuses_sizes_off_the_stride_before_exporting(trained_run, tmp_path, capsys):

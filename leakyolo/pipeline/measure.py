@@ -1,6 +1,7 @@
 """Measuring stages: one evaluator (mAP) and one benchmark (latency) over every file of a dataset, the learning
 curves with the plateau rule, and the emulated ARM check (instruction counts and output parity under qemu)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,14 @@ def first_val_image(data_yaml: str) -> Path:
     return val_images(data_yaml)[0]
 
 
+def earlier(path: Path):
+    """The record a stage wrote before (its rows that still hold are kept), None if there is none or it is unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def measure(p: Plan, ds: str, files: list, arm_files: list) -> list:
     """Eval and bench stages of one dataset's files (+ emulated ARM on the first dataset); result files."""
     from leakyolo.compare.evaluate import evaluate
@@ -32,7 +41,7 @@ def measure(p: Plan, ds: str, files: list, arm_files: list) -> list:
     hashes = {Path(f).name: sha256_file(f) for f in files}
     eval_json, bench_json = p.out / "results" / f"eval-{ds}.json", p.out / "results" / f"bench-{ds}.json"
     p.st.run(f"eval-{ds}", {"files": hashes}, [eval_json],
-             lambda: str(write_json(eval_json, evaluate(files, data_yaml))))
+             lambda: str(write_json(eval_json, evaluate(files, data_yaml, previous=earlier(eval_json)))))
     p.st.run(f"bench-{ds}", {"files": hashes, **p.cfg["bench"], "method": BENCH_SCHEMA}, [bench_json],
              lambda: str(write_json(bench_json, bench(files, **p.cfg["bench"], image=first_val_image(data_yaml)))))
     results = [eval_json, bench_json, learning_curves(p, ds)]
