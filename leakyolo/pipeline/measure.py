@@ -24,7 +24,7 @@ def first_val_image(data_yaml: str) -> Path:
 
 
 def earlier(path: Path):
-    """The record a stage wrote before (its rows that still hold are kept), None if there is none or it is unreadable."""
+    """The record a stage wrote before (its rows that still hold are kept); None if there is none, or unreadable."""
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
