@@ -9,8 +9,8 @@ activation string (resolved here, in one place, into the YAML's `activation`).
   screening's front-mover, a family member since 2026-12-05.
 - screening candidates (`candidate=True`, docs/performance.md "Screening"): levers on LeakYOLO-n (width, the Leaky
   slope, ReLU, which ONNX Runtime's QDQ INT8 folds into the convolution), YOLO26n's architecture with a
-  piecewise-linear activation, and a wider LeakYOLO26; a candidate joins the family only by the screening's
-  measurements.
+  piecewise-linear activation, and a wider and a deeper LeakYOLO26; a candidate joins the family only by the
+  screening's measurements.
 """
 
 from dataclasses import dataclass
@@ -59,6 +59,8 @@ REGISTRY = {
     "leakyolo-n-slope001": ModelSpec("leakyolo.yaml", "n", True, "LeakYOLO nano, Leaky slope 0.01",
                                      "nn.LeakyReLU(0.01)", candidate=True),
     "leakyolo26-nw": ModelSpec("leakyolo26.yaml", "nw", True, "LeakYOLO26 nano, 1.5x wider (width 0.375)",
+                               candidate=True),
+    "leakyolo26-nd": ModelSpec("leakyolo26.yaml", "nd", True, "LeakYOLO26 nano, twice the C3k2 repeats (depth 1.0)",
                                candidate=True),
     "yolo26n-relu": ModelSpec("yolo26.yaml", "n", False, "YOLO26n with only the activation -> ReLU (keeps its "
                               "attention block)", "nn.ReLU()", candidate=True),
