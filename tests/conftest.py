@@ -42,11 +42,13 @@ def trained_run(tmp_path_factory, learn_yaml):
 
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory, trained_run):
-    """FP32 (end2end), INT8 (end2end) and FP32 raw ONNX files of the trained model."""
+    """FP32 (end2end), INT8 (end2end, the types the pipeline picks for this CPU) and FP32 raw ONNX files of the
+    trained model."""
     from leakyolo.export.exporter import export
+    from leakyolo.export.quantize import host_int8_types
 
     out = tmp_path_factory.mktemp("onnx")
-    fp32, int8 = export(trained_run, imgsz=IMGSZ, int8=True, calib_images=64, out=out)
+    fp32, int8 = export(trained_run, imgsz=IMGSZ, int8=True, calib_images=64, out=out, types=host_int8_types())
     (raw,) = export(trained_run, imgsz=IMGSZ, raw=True, out=out, skip_gates=True)
     return {"fp32": fp32, "int8": int8, "raw": raw}
 
@@ -59,3 +61,15 @@ def pipeline_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("pipeline")
     report = pipeline("quick", data=["shapes"], models=["leakyolo-n", "yolo26n"], imgsz=64, epochs=1, out=out)
     return report.parent.parent
+
+
+def confident_image(model: Path, data_yaml) -> Path:
+    """The val image (of the first 16) on which model finds the most objects on this machine: parity on an image
+    with nothing above detect's threshold compares nothing (the tiny model's first image can be borderline)."""
+    import cv2
+
+    from leakyolo.detect.detector import Detector
+    from leakyolo.pipeline.measure import val_images
+
+    detector = Detector(model)
+    return max(val_images(data_yaml)[:16], key=lambda image: len(detector(cv2.imread(str(image)))))

@@ -5,6 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
+from conftest import confident_image
 from leakyolo.compare.arm import compare, failures
 
 
@@ -38,10 +39,9 @@ def test_parity_matches_rows_both_ways_within_tolerance():
 @needs_qemu
 def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
     from leakyolo.compare.arm import arm_check
-    from leakyolo.pipeline.measure import first_val_image
 
-    record = arm_check([exported["fp32"], exported["int8"]], cores=("cortex-a72", "cortex-a76"),
-                       image=first_val_image(learn_yaml))
+    image = confident_image(exported["int8"], learn_yaml)
+    record = arm_check([exported["fp32"], exported["int8"]], cores=("cortex-a72", "cortex-a76"), image=image)
     rows = {(r["precision"], r["core"]): r for r in record["models"]}
     assert len(rows) == 4 and all(r["parity"]["ok"] and r["parity"]["compared"] > 0 for r in rows.values())
     assert rows[("fp32", "cortex-a76")]["parity"]["max_abs_diff"] < 1e-3
@@ -56,7 +56,7 @@ def test_emulated_parity_and_instruction_counts(exported, learn_yaml):
         "instructions_per_inference"]
     assert rows[("int8", "cortex-a76")]["instructions_per_inference"] < rows[("int8", "cortex-a72")][
         "instructions_per_inference"]
-    again = arm_check([exported["int8"]], cores=("cortex-a76",), image=first_val_image(learn_yaml))["models"][0][
+    again = arm_check([exported["int8"]], cores=("cortex-a76",), image=image)["models"][0][
         "instructions_per_inference"]
     first = rows[("int8", "cortex-a76")]["instructions_per_inference"]
     assert abs(again - first) / first < 0.01  # measured process to process: within 0.2%, also on a busy CPU

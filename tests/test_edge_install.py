@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import confident_image
 from leakyolo.compare.arm import head_output_step, write_cpuinfo
 from leakyolo.compare.arm_userland import PLATFORMS, VENV_PACKAGES, python_root
 
@@ -78,7 +79,7 @@ def test_pi_install_runs_detect_and_bench_on_aarch64(exported, learn_yaml, tmp_p
     assert not installed & {"torch", "ultralytics", "onnx", "matplotlib", "opencv_python", "pyyaml"}, installed
 
     model = exported["int8"]
-    image = sorted((learn_yaml.parent / "images" / "val").glob("*.jpg"))[0]
+    image = confident_image(model, learn_yaml)
     argv = ["--source", str(image), "--model", str(model), "--json", "-"]
     done = guest(root, [str(venv / "bin" / "python"), str(venv / "bin" / "detect"), *argv])
     assert done.returncode == 0, done.stderr[-2000:]

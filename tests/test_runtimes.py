@@ -22,12 +22,14 @@ IMGSZ = 96
 
 @pytest.fixture(scope="module")
 def runtime_files(trained_run, tmp_path_factory):
-    """Raw-head FP32 + INT8 ONNX with their OpenVINO and NCNN files, gated against the FP32 reference."""
+    """Raw-head FP32 + INT8 (this CPU's types) ONNX with their OpenVINO and NCNN files, gated against the FP32
+    reference."""
     from leakyolo.export.exporter import export
+    from leakyolo.export.quantize import host_int8_types
 
     out = tmp_path_factory.mktemp("runtimes")
     files = export(trained_run, imgsz=IMGSZ, raw=True, int8=True, calib_images=64, out=out,
-                   formats=("onnx", "openvino", "ncnn"))
+                   formats=("onnx", "openvino", "ncnn"), types=host_int8_types())
     return {p.name: p for p in files}
 
 
