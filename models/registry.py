@@ -9,8 +9,8 @@ activation string (resolved here, in one place, into the YAML's `activation`).
   screening's front-mover, a family member since 2026-12-05.
 - screening candidates (`candidate=True`, docs/performance.md "Screening"): levers on LeakYOLO-n (width, the Leaky
   slope, ReLU, which ONNX Runtime's QDQ INT8 folds into the convolution), YOLO26n's architecture with a
-  piecewise-linear activation, and a wider and a deeper LeakYOLO26; a candidate joins the family only by the
-  screening's measurements.
+  piecewise-linear activation, and a wider, a deeper and a re-parameterised (RepC3) LeakYOLO26; a candidate
+  joins the family only by the screening's measurements.
 """
 
 from dataclasses import dataclass
@@ -62,6 +62,8 @@ REGISTRY = {
                                candidate=True),
     "leakyolo26-nd": ModelSpec("leakyolo26.yaml", "nd", True, "LeakYOLO26 nano, twice the C3k2 repeats (depth 1.0)",
                                candidate=True),
+    "leakyolo26-nrep": ModelSpec("leakyolo26rep.yaml", "n", True, "LeakYOLO26 nano with RepC3 blocks (3x3 + 1x1 "
+                                 "branches while training, one 3x3 when deployed)", candidate=True),
     "yolo26n-relu": ModelSpec("yolo26.yaml", "n", False, "YOLO26n with only the activation -> ReLU (keeps its "
                               "attention block)", "nn.ReLU()", candidate=True),
 }
@@ -80,7 +82,11 @@ def _yaml():
 
     import_ultralytics("building models")
     import yaml
+    from ultralytics.nn.modules.conv import Conv, RepConv
 
+    # Ultralytics sets only Conv.default_act from a YAML's `activation`; RepConv (inside RepC3) keeps SiLU.
+    # Make it follow Conv's, so a YAML's activation string reaches every convolution it builds.
+    RepConv.default_act = property(lambda self: Conv.default_act)
     return yaml
 
 

@@ -32,7 +32,8 @@ def test_every_registered_model_builds(built):
 
 
 def test_leaky_models_have_no_smooth_ops_outside_head(built):
-    for name in ("leakyolo-n", "leakyolo-s", "leakyolo-nw", "leakyolo-n-slope001", "leakyolo26-n"):
+    for name in ("leakyolo-n", "leakyolo-s", "leakyolo-nw", "leakyolo-n-slope001", "leakyolo26-n", "leakyolo26-nw",
+                 "leakyolo26-nd", "leakyolo26-nrep"):
         counts = census(built[name])
         assert set(counts["total"]) == {"LeakyReLU"}, (name, counts)
         assert counts["outside_head"]["LeakyReLU"] > 20
@@ -43,6 +44,27 @@ def test_leaky_models_have_no_smooth_ops_outside_head(built):
     assert "SiLU" not in swap["total"] and swap["total"]["LeakyReLU"] > 100
     assert set(swap["total"]) & set(NON_PIECEWISE_LINEAR) == {"Attention"}  # only inside C2PSA
     assert census(built["yolo26n"])["total"]["SiLU"] > 100
+
+
+def test_rep_branches_take_the_yaml_activation_and_fuse_exactly(built):
+    """RepConv follows the YAML's Leaky ReLU (Ultralytics would give it SiLU) and fuses to one 3x3 conv per block."""
+    import copy
+
+    import torch
+    from ultralytics.nn.modules.conv import RepConv
+
+    model = copy.deepcopy(built["leakyolo26-nrep"])
+    reps = [m for m in model.modules() if isinstance(m, RepConv)]
+    assert len(reps) >= 10 and all(type(m.act).__name__ == "LeakyReLU" for m in reps)
+    torch.manual_seed(0)
+    model.train()
+    model(torch.rand(2, 3, 64, 64))  # batch-norm statistics away from their identity start
+    model.eval()
+    x = torch.rand(1, 3, 64, 64)
+    before = model(x)[0]
+    fused = model.fuse(verbose=False)
+    assert not any(hasattr(m, "conv2") for m in fused.modules() if isinstance(m, RepConv))  # one conv left
+    assert torch.allclose(fused(x)[0], before, atol=1e-4)
 
 
 def test_activation_state_does_not_leak_between_builds():
