@@ -230,6 +230,19 @@ def arm_check(models: list, cores=("cortex-a76",), image=None, count: bool = Tru
                       f"cycles and not a board timing", **stamp()}
 
 
+def parity_word(parity: dict) -> str:
+    """'ok', 'FAIL', or 'not compared' where the check had nothing to compare (INT8: no output of either side
+    scored detect's default threshold on the image), which is not a pass."""
+    if parity.get("compared", 1) == 0:
+        return "not compared"
+    return "ok" if parity["ok"] else "FAIL"
+
+
+def flagged(record: dict, word: str = "FAIL") -> list:
+    """'model on core' for every row of an arm_check record whose parity reads `word`."""
+    return [f"{r['file']} on {r['core']}" for r in record["models"] if parity_word(r["parity"]) == word]
+
+
 def failures(record: dict) -> list:
     """'model on core' for every parity failure of an arm_check record."""
-    return [f"{r['file']} on {r['core']}" for r in record["models"] if not r["parity"]["ok"]]
+    return flagged(record, "FAIL")

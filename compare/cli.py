@@ -1,5 +1,6 @@
 """`leakyolo bench`, `leakyolo eval`, `leakyolo report`."""
 
+import sys
 from pathlib import Path
 
 from leakyolo.base.argtypes import non_negative_int, output_file, output_folder, positive_int, positive_int_list
@@ -66,13 +67,17 @@ def run_arm(args) -> None:
     from leakyolo.base.errors import UserError
     from leakyolo.base.provenance import write_json
 
-    from .arm import CORES, arm_check, failures
+    from .arm import CORES, arm_check, failures, flagged
 
     unknown = [c for c in args.cores if c not in CORES]
     if unknown:
         raise UserError(f"unknown core {', '.join(unknown)}: choose from {', '.join(CORES)}")
     record = arm_check(args.models, args.cores, args.image, not args.no_count)
     print(write_json(args.out, record))
+    unchecked = flagged(record, "not compared")
+    if unchecked:
+        print(f"warning: parity not compared for {', '.join(unchecked)}: no output scored detect's threshold on the "
+              "input; pass --image with objects in it", file=sys.stderr)
     failed = failures(record)
     if failed:
         raise UserError(f"emulated ARM outputs differ from the model's reference outputs for {', '.join(failed)}")

@@ -34,7 +34,9 @@ TARGETS_TEXT = ("What LeakYOLO is for: its INT8 model much faster than YOLO26n a
                 "computed from the tables above; the accuracy target counts only with at least 2 seeds per model.")
 ARM_TEXT = ("Parity: the emulated core's outputs against the model's reference outputs (ONNX Runtime with graph "
             "optimisations off, so Q/DQ runs as written rather than through one CPU's integer kernels; NCNN's x86 "
-            "build, within fp16's tolerance where the core computes in fp16: NCNN's default on the A76, not the A72). "
+            "build, within fp16's tolerance where the core computes in fp16: NCNN's default on the A76, not the A72), "
+            "on one image (the pipeline's: the val image with the most objects of the first 16). INT8 parity holds "
+            "the outputs detect would show; where neither side has one, it reads 'not compared', not ok. "
             "The second table: each model's raw-head files on each runtime, the runtime and precision with the fewest "
             "instructions, and that against YOLO26n's fewest (its files by us and by Ultralytics). "
             "Instructions: executed by the inferring thread per inference, the median of several after a warm-up "

@@ -5,6 +5,7 @@ import re
 
 from .names import MAIN_VARIANTS, how_made
 from .results import RowKey, mean_spread
+from leakyolo.base.defaults import CONF as DEFAULT_CONF
 from leakyolo.detect.stats import achieved_gops
 from .targets import BASE as BASELINE
 
@@ -131,9 +132,19 @@ def arm_table(arms: list, names: dict) -> tuple:
         n, ref = r.get("instructions_per_inference"), base.get((r["core"], head(r)))
         spread = f"{r['instructions_spread']:.2%}" if "instructions_spread" in r else "—"
         body.append([names.get(r["sha256"], r["file"]), r["precision"], RUNTIME_NAMES[runtime(r)], head(r), r["core"],
-                     f"{'ok' if r['parity']['ok'] else 'FAIL'} ({r['parity']['max_abs_diff']:.2g})",
+                     parity_cell(r["parity"]),
                      f"{n / 1e6:.1f}" if n else "—", spread, f"{n / ref:.2f}x" if n and ref else "—"])
     return header, body
+
+
+def parity_cell(parity: dict) -> str:
+    """The parity column: the word and the largest difference, or why nothing was compared."""
+    from .arm import parity_word
+
+    word = parity_word(parity)
+    if word == "not compared":
+        return f"not compared (no detection >= {DEFAULT_CONF} on the image)"
+    return f"{word} ({parity['max_abs_diff']:.2g})"
 
 
 def markdown_table(header: list, body: list) -> str:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import confident_image
-from leakyolo.compare.arm import compare, failures
+from leakyolo.compare.arm import compare, failures, flagged, parity_word
+from leakyolo.compare.tables import parity_cell
 
 
 def needs_qemu(test):
@@ -34,6 +35,33 @@ def test_parity_matches_rows_both_ways_within_tolerance():
     assert not fp32["ok"] and fp32["compared"] == 3 and fp32["max_abs_diff"] == pytest.approx(5)
     record = {"models": [{"file": "m.onnx", "core": "cortex-a76", "parity": compare(ref, lost_class, True, 0.01)}]}
     assert failures(record) == ["m.onnx on cortex-a76"]
+
+
+def test_int8_parity_with_nothing_to_compare_is_not_a_pass():
+    """An INT8 model that detects nothing on the image on either side compares 0 rows: 'not compared', never 'ok'."""
+    faint = detections([10, 10, 40, 40, 0.2, 2], [0, 0, 9, 9, 0.1, 0])
+    parity = compare(faint, faint, int8=True, step=0.01)
+    assert parity["compared"] == 0 and parity_word(parity) == "not compared"
+    assert parity_cell(parity).startswith("not compared (no detection >= 0.25")
+    raw = [np.full((1, 4 + 3, 20), 0.1, np.float32)]  # raw head: no anchor scores 0.25 either
+    assert parity_word(compare(raw, raw, int8=True, step=0.01)) == "not compared"
+    assert parity_word(compare(faint, faint, int8=False, step=0.0)) == "ok"  # FP32 compares every top row
+    record = {"models": [{"file": "m.onnx", "core": "cortex-a76", "parity": parity}]}
+    assert failures(record) == [] and flagged(record, "not compared") == ["m.onnx on cortex-a76"]
+
+
+def test_arm_stage_parity_image_has_the_most_objects(tmp_path):
+    from leakyolo.pipeline.measure import busiest_val_image
+
+    for split in ("images", "labels"):
+        (tmp_path / split / "val").mkdir(parents=True)
+    for name, objects in (("a", 1), ("b", 3), ("c", 0)):
+        (tmp_path / "images" / "val" / f"{name}.jpg").write_bytes(b"")
+        if objects:
+            (tmp_path / "labels" / "val" / f"{name}.txt").write_text("0 0.5 0.5 0.1 0.1\n" * objects)
+    data = tmp_path / "data.yaml"
+    data.write_text(f"path: {tmp_path}\ntrain: images/val\nval: images/val\nnames: {{0: a}}\n")
+    assert busiest_val_image(str(data)).name == "b.jpg"
 
 
 @needs_qemu
