@@ -125,7 +125,7 @@ def arm_table(arms: list, names: dict) -> tuple:
     runtime, head = (lambda r: r.get("runtime", "onnxruntime")), (lambda r: r.get("head", "—"))  # older rows: no head
     base = {(r["core"], head(r)): r.get("instructions_per_inference") for r in rows
             if (names.get(r["sha256"]), r["precision"], runtime(r)) == (BASELINE[0], "fp32", "onnxruntime")}
-    header = ["model", "precision", "runtime", "head", "emulated core", "parity (max abs diff)",
+    header = ["model", "precision", "runtime", "head", "emulated core", "parity (max diff; NCNN: box px, score)",
               "instructions / inference (M)", "spread", "vs YOLO26n FP32 (ONNX Runtime, same head)"]
     body = []
     for r in rows:
@@ -144,7 +144,8 @@ def parity_cell(parity: dict) -> str:
     word = parity_word(parity)
     if word == "not compared":
         return f"not compared (no detection >= {DEFAULT_CONF} on the image)"
-    return f"{word} ({parity['max_abs_diff']:.2g})"
+    score = f", score {parity['max_score_diff']:.2g}" if "max_score_diff" in parity else ""  # NCNN's fp16 rows
+    return f"{word} ({parity['max_abs_diff']:.2g}{score})"
 
 
 def markdown_table(header: list, body: list) -> str:

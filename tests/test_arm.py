@@ -43,6 +43,8 @@ def test_int8_parity_with_nothing_to_compare_is_not_a_pass():
     parity = compare(faint, faint, int8=True, step=0.01)
     assert parity["compared"] == 0 and parity_word(parity) == "not compared"
     assert parity_cell(parity).startswith("not compared (no detection >= 0.25")
+    fp16 = {"max_abs_diff": 1.3, "max_score_diff": 0.021, "ok": False, "compared": 7350}  # the score failed
+    assert parity_cell(fp16) == "FAIL (1.3, score 0.021)"
     raw = [np.full((1, 4 + 3, 20), 0.1, np.float32)]  # raw head: no anchor scores 0.25 either
     assert parity_word(compare(raw, raw, int8=True, step=0.01)) == "not compared"
     assert parity_word(compare(faint, faint, int8=False, step=0.0)) == "ok"  # FP32 compares every top row
