@@ -82,11 +82,7 @@ def _yaml():
 
     import_ultralytics("building models")
     import yaml
-    from ultralytics.nn.modules.conv import Conv, RepConv
 
-    # Ultralytics sets only Conv.default_act from a YAML's `activation`; RepConv (inside RepC3) keeps SiLU.
-    # Make it follow Conv's, so a YAML's activation string reaches every convolution it builds.
-    RepConv.default_act = property(lambda self: Conv.default_act)
     return yaml
 
 

@@ -67,6 +67,21 @@ def test_rep_branches_take_the_yaml_activation_and_fuse_exactly(built):
     assert torch.allclose(fused(x)[0], before, atol=1e-4)
 
 
+def test_resumed_rep_model_keeps_the_yaml_activation(built, tmp_path):
+    """Resuming rebuilds a model from the YAML stored in its checkpoint, in a process that never used the registry:
+    RepConv must still take the YAML's Leaky ReLU there (any LeakYOLO command imports Ultralytics the same way)."""
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(built["leakyolo26-nrep"].yaml))
+    code = ("import json, sys; from leakyolo.base.offline import import_ultralytics; import_ultralytics(); "
+            "from ultralytics.nn.tasks import DetectionModel; from leakyolo.models.census import census; "
+            "m = DetectionModel(cfg=json.load(open(sys.argv[1])), verbose=False); print(sorted(census(m)['total']))")
+    done = subprocess.run([sys.executable, "-c", code, str(cfg)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "['LeakyReLU']"
+
+
 def test_activation_state_does_not_leak_between_builds():
     build("leakyolo-n")
     assert "SiLU" in census(build("yolo26n"))["total"]

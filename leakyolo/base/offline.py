@@ -3,8 +3,9 @@
 Ultralytics may reach the network at run time: it checks connectivity, pip-installs missing
 packages (AutoUpdate), syncs settings/analytics and downloads Arial.ttf for plots. Every run of
 LeakYOLO imports Ultralytics through :func:`import_ultralytics`, which sets a project-local
-config dir, offline mode, no auto-install and no sync, and places a local font where Ultralytics
-looks for one. A user's own environment variables win.
+config dir, offline mode, no auto-install and no sync, places a local font where Ultralytics
+looks for one, and makes RepConv take a model YAML's activation as Conv does. A user's own
+environment variables win.
 """
 
 import importlib.util
@@ -63,4 +64,14 @@ def import_ultralytics(what: str = "this command"):
 
     if SETTINGS.get("sync"):
         SETTINGS.update(sync=False)
+    _rep_conv_follows_conv()
     return ultralytics
+
+
+def _rep_conv_follows_conv() -> None:
+    """RepConv (inside RepC3) takes a model YAML's `activation` as Conv does: Ultralytics sets only Conv.default_act
+    from it and leaves RepConv on SiLU. Here, not where our YAMLs are written, because Ultralytics also rebuilds a
+    model from the YAML stored in a checkpoint (resuming a training) without going through the registry."""
+    from ultralytics.nn.modules.conv import Conv, RepConv
+
+    RepConv.default_act = property(lambda self: Conv.default_act)
