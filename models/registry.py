@@ -9,8 +9,8 @@ activation string (resolved here, in one place, into the YAML's `activation`).
   screening's front-mover, a family member since 2026-12-05.
 - screening candidates (`candidate=True`, docs/performance.md "Screening"): levers on LeakYOLO-n (width, the Leaky
   slope, ReLU, which ONNX Runtime's QDQ INT8 folds into the convolution), YOLO26n's architecture with a
-  piecewise-linear activation, and a wider, a deeper and a re-parameterised (RepC3) LeakYOLO26; a candidate
-  joins the family only by the screening's measurements.
+  piecewise-linear activation, and a wider, a deeper, a re-parameterised (RepC3) and a wider re-parameterised
+  LeakYOLO26; a candidate joins the family only by the screening's measurements.
 """
 
 from dataclasses import dataclass
@@ -64,6 +64,8 @@ REGISTRY = {
                                candidate=True),
     "leakyolo26-nrep": ModelSpec("leakyolo26rep.yaml", "n", True, "LeakYOLO26 nano with RepC3 blocks (3x3 + 1x1 "
                                  "branches while training, one 3x3 when deployed)", candidate=True),
+    "leakyolo26-nwrep": ModelSpec("leakyolo26rep.yaml", "nw", True, "LeakYOLO26-nrep 1.5x wider (width 0.375)",
+                                  candidate=True),
     "yolo26n-relu": ModelSpec("yolo26.yaml", "n", False, "YOLO26n with only the activation -> ReLU (keeps its "
                               "attention block)", "nn.ReLU()", candidate=True),
 }

@@ -57,7 +57,7 @@ PROFILES = {
 # size at a third of its epochs, 2 seeds, both heads at 128 and 160 px: ranks levers cheaply (docs/performance.md
 # "Screening"); a winner is judged on the converged profile.
 CANDIDATES = ["leakyolo-nw", "leakyolo-n-relu", "leakyolo-n-slope001", "yolo26n-leaky", "yolo26n-relu",
-              "leakyolo26-nw", "leakyolo26-nd", "leakyolo26-nrep"]
+              "leakyolo26-nw", "leakyolo26-nd", "leakyolo26-nrep", "leakyolo26-nwrep"]
 PROFILES["screen"] = {**PROFILES["converged"], "models": [PRODUCT, "leakyolo26-n", *CANDIDATES, BASELINE],
                       "epochs": {"digits": 20},
                       "seeds": [0, 1], "sweep": {"step": 32, "steps": 1, "seeds": 2},
