@@ -340,3 +340,11 @@ def test_jobs_wait_for_their_prerequisites():
     assert next_ready(queue, {"proc": ("a", None, None, 0)})[0] == "c"  # a still runs: b waits
     assert next_ready(queue, {})[0] == "b"  # a done
     assert next_ready([("b", [], {"a"})], {"proc": ("a", None, None, 0)}) is None
+
+
+def test_sweep_sizes_reach_above_the_training_size_where_a_profile_asks():
+    from leakyolo.pipeline.profiles import PROFILES, sweep_sizes
+
+    assert sweep_sizes(PROFILES["converged"]) == [96, 128, 160, 192]  # up 1: the fronts go on above 160 px
+    assert sweep_sizes(PROFILES["full"]) == [192, 256, 320]  # no `up`: the training size is the largest
+    assert sweep_sizes({"imgsz": 96, "sweep": {"step": 32, "steps": 2, "up": 2}}) == [64, 96, 128, 160]  # >= 64

@@ -21,9 +21,9 @@ RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE, "dis": 1.5},
            CONVERTED: {"model": BASELINE, "convert": BASELINE, "epochs": 10, "train": defaults.FINE_TUNE},
            SMALL_BASELINE: {"model": BASELINE, "imgsz": 256, "seeds": 1}}
 # train: nbs = batch (Ultralytics' nominal batch 64 would take 8x fewer optimizer steps at batch 8: ~2x slower
-# learning here). quick: mosaic off and a short warmup (a few minutes per model). sweep: the training size and
-# `steps` sizes below it, `step` px apart, both heads, on the first `seeds` seeds (one gated FP32 + INT8 export
-# per point). converged: 2400 train images at 160 px, 60 epochs (9000 SGD steps); YOLO26n ~50 s, LeakYOLO-n ~35 s
+# learning here). quick: mosaic off and a short warmup (a few minutes per model). sweep: the training size,
+# `steps` sizes below it and `up` above it, `step` px apart, both heads, on the first `seeds` seeds (one gated FP32
+# + INT8 export per point; on digits at 160 px every model gains 3-4 points at 192 px, docs/performance.md). converged: 2400 train images at 160 px, 60 epochs (9000 SGD steps); YOLO26n ~50 s, LeakYOLO-n ~35 s
 # per epoch on one core with nothing else running; measured with other work sharing the cores, ~9.5 h of training
 # with --jobs 2 for the 12 trainings (README).
 RUNTIMES = ["openvino", "ncnn"]  # files made from the raw-head ONNX files at the training size (docs/runtimes.md)
@@ -46,7 +46,7 @@ PROFILES = {
     "converged": {"data": ["digits"], "data_params": {"digits": {"n_images": 3000}},
                   "models": [PRODUCT, "leakyolo26-n", "yolo26n-leaky", BASELINE, DISTILLED26],
                   "imgsz": 160, "epochs": {"digits": 60},
-                  "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
+                  "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "up": 1, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
                   "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
                   "runtimes": RUNTIMES,
                   "note": "60-epoch budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
@@ -60,7 +60,7 @@ CANDIDATES = ["leakyolo-nw", "leakyolo-n-relu", "leakyolo-n-slope001", "yolo26n-
               "leakyolo26-nw", "leakyolo26-nd", "leakyolo26-nrep", "leakyolo26-nwrep"]
 PROFILES["screen"] = {**PROFILES["converged"], "models": [PRODUCT, "leakyolo26-n", *CANDIDATES, BASELINE],
                       "epochs": {"digits": 20},
-                      "seeds": [0, 1], "sweep": {"step": 32, "steps": 1, "seeds": 2},
+                      "seeds": [0, 1], "sweep": {"step": 32, "steps": 1, "up": 1, "seeds": 2},
                       "note": "screening budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
                               "20 epochs, 2 seeds): ranks candidates at a third of the converged budget; same data, "
                               "epochs, optimizer and evaluator for every model"}
@@ -99,7 +99,8 @@ def source_model(model: str):
 
 
 def sweep_sizes(cfg: dict) -> list:
-    """The sweep's input sizes: the training size and `steps` sizes below it, `step` px apart (a multiple of
-    the models' stride, 32), none under 64 px."""
-    sizes = (cfg["imgsz"] - cfg["sweep"]["step"] * k for k in range(cfg["sweep"]["steps"], -1, -1))
+    """The sweep's input sizes, smallest first: the training size, `steps` sizes below it and `up` (default 0)
+    above it, `step` px apart (a multiple of the models' stride, 32), none under 64 px."""
+    sweep = cfg["sweep"]
+    sizes = (cfg["imgsz"] - sweep["step"] * k for k in range(sweep["steps"], -sweep.get("up", 0) - 1, -1))
     return [s for s in sizes if s >= 64]
