@@ -23,9 +23,10 @@ RECIPES = {DISTILLED: {"model": PRODUCT, "teacher": BASELINE, "dis": 1.5},
 # train: nbs = batch (Ultralytics' nominal batch 64 would take 8x fewer optimizer steps at batch 8: ~2x slower
 # learning here). quick: mosaic off and a short warmup (a few minutes per model). sweep: the training size,
 # `steps` sizes below it and `up` above it, `step` px apart, both heads, on the first `seeds` seeds (one gated FP32
-# + INT8 export per point; on digits at 160 px every model gains 3-4 points at 192 px, docs/performance.md). converged: 2400 train images at 160 px, 60 epochs (9000 SGD steps); YOLO26n ~50 s, LeakYOLO-n ~35 s
-# per epoch on one core with nothing else running; measured with other work sharing the cores, ~9.5 h of training
-# with --jobs 2 for the 12 trainings (README).
+# + INT8 export per point; on digits at 160 px every model gained 3.1-4.4 points at 192 px, docs/performance.md).
+# converged: 2400 train images at 160 px, 60 epochs (9000 SGD steps); YOLO26n ~50 s, LeakYOLO-n ~35 s per epoch
+# on one core with nothing else running; measured with other work sharing the cores, ~9.5 h of training with
+# --jobs 2 for the 12 trainings (README).
 RUNTIMES = ["openvino", "ncnn"]  # files made from the raw-head ONNX files at the training size (docs/runtimes.md)
 PROFILES = {
     "quick": {"data": ["digits"], "models": MODELS, "imgsz": 160, "epochs": {"trees": 30, "digits": 16, "shapes": 30},
@@ -46,7 +47,8 @@ PROFILES = {
     "converged": {"data": ["digits"], "data_params": {"digits": {"n_images": 3000}},
                   "models": [PRODUCT, "leakyolo26-n", "yolo26n-leaky", BASELINE, DISTILLED26],
                   "imgsz": 160, "epochs": {"digits": 60},
-                  "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "up": 1, "seeds": 3}, "train": {"batch": 16, "nbs": 16},
+                  "seeds": [0, 1, 2], "sweep": {"step": 32, "steps": 2, "up": 1, "seeds": 3},
+                  "train": {"batch": 16, "nbs": 16},
                   "bench": {"threads": [1, 2], "warmup": 20, "runs": 200}, "calib_images": CALIB_IMAGES,
                   "runtimes": RUNTIMES,
                   "note": "60-epoch budget (digits: MNIST digits composed on photos, 2400 train images at 160 px, "
