@@ -104,5 +104,5 @@ def sweep_sizes(cfg: dict) -> list:
     """The sweep's input sizes, smallest first: the training size, `steps` sizes below it and `up` (default 0)
     above it, `step` px apart (a multiple of the models' stride, 32), none under 64 px."""
     sweep = cfg["sweep"]
-    sizes = (cfg["imgsz"] - sweep["step"] * k for k in range(sweep["steps"], -sweep.get("up", 0) - 1, -1))
+    sizes = (cfg["imgsz"] + sweep["step"] * k for k in range(-sweep["steps"], sweep.get("up", 0) + 1))
     return [s for s in sizes if s >= 64]
