@@ -211,8 +211,10 @@ def overlap_text(ours: list, theirs: list, tol: float, step: int, unit: str = "m
     note = f"; interpolated across {', '.join(across)}" if across else ""
     if all(abs(d) <= tol for _, d in diffs):
         return Verdict("ties", f"ties: {span}, within the margin; {bests}{note}")
-    if all(d > tol for _, d in diffs):
-        return Verdict("leads", f"leads by {span}, but does not reach their best: {bests}{note}")
+    if all(d > tol for _, d in diffs):  # yet not above: their slower points pass our best or come within the margin
+        short = "but does not reach their best" if best < 0 else \
+            f"but beyond {hi:.2f} {unit} their slower points come within the margin of our best"
+        return Verdict("leads", f"leads by {span}, {short}: {bests}{note}")
     if all(d < -tol for _, d in diffs):
         return Verdict("trails", f"trails: {span}; {bests}{note}")
     lead = [x for x, d in diffs if d > tol]
