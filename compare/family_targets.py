@@ -8,31 +8,40 @@
 - on each emulated ARM core, its front on its best runtime and precision dominates YOLO26n's, instructions per
   inference for latency (the ARM stage counts one seed: never more than "unconfirmed").
 
-"dominates" is the frontier's rule (compare/frontier.py `verdict`) with its seed margin; with one seed no target is
-met ("unconfirmed"), nor on a dataset whose seeds spread wider than its models differ (targets.sanity_only).
+"dominates" is the frontier's rule (compare/frontier.py `verdict`) with its seed margin. A target is met on
+FAMILY_MIN_SEEDS seeds or more (they are set on the converged profile's 3); with one seed nothing is met or missed
+("unconfirmed"), on fewer than FAMILY_MIN_SEEDS a rule that holds says so without "yes", and on a dataset whose
+seeds spread wider than its models differ nothing is met (targets.sanity_only).
 Latencies and accuracies are means over the seeds every point has.
 """
 
 from leakyolo.base.defaults import BASELINE
 
 from .family import FAMILY, members
-from .frontier import LIKE_FOR_LIKE, at_training_size, family, head_verdict, judged, ms_for, pareto, subjects
+from .frontier import (LIKE_FOR_LIKE, at_training_size, family, head_verdict, judged, ms_for, pareto, seed_count,
+                       subjects)
 from .names import base_name, card_of
 from .runtimes import OURS_RUNTIMES, THEIRS_RUNTIMES, arm_cells, best_front, best_runtime_verdict
 from .targets import MAX_MAP_DROP, MAX_VS_INT8, met, sanity_only
 
 
-def judge(ok: bool, one_seed: bool, sanity: str) -> str:
+FAMILY_MIN_SEEDS = 3
+
+
+def judge(ok: bool, seeds: int, sanity: str) -> str:
     """A family target's 'met' cell: unconfirmed with one seed, the sanity verdict of a dataset that cannot rank its
-    models, else yes / no."""
-    return "— (one seed: unconfirmed)" if one_seed else sanity or met(ok)
+    models, a rule that holds on fewer than FAMILY_MIN_SEEDS seeds said without "yes", else yes / no."""
+    if seeds < 2:
+        return "— (one seed: unconfirmed)"
+    if sanity or not ok or seeds >= FAMILY_MIN_SEEDS:
+        return sanity or met(ok)
+    return f"— (holds on {seeds} seeds; the target needs {FAMILY_MIN_SEEDS})"
 
 
 def dominance_row(target: str, where: str, found: list, sanity: str) -> list:
     """A 'dominates' target's row from [seeds and margin, verdict text]."""
     seeds, text = found
-    ok, one_seed = text.startswith("dominates"), text.startswith("unconfirmed")
-    return [target, f"{where}; {seeds}", text, judge(ok, one_seed, sanity)]
+    return [target, f"{where}; {seeds}", text, judge(text.startswith("dominates"), seed_count(found), sanity)]
 
 
 def point_row(series: dict, dataset: str, col: tuple, where: str, sanity: str) -> list:
@@ -48,13 +57,13 @@ def point_row(series: dict, dataset: str, col: tuple, where: str, sanity: str) -
     target = (f"{FAMILY} at YOLO26n FP32's mAP50-95 - {MAX_MAP_DROP:g} point: <= {MAX_VS_INT8}x YOLO26n's latency "
               "for it (each on its best runtime and precision)")
     seeds = min(len(p[3]) for p in ours_front + [fp32])
-    where, one_seed = f"{where}; {seeds} seed{'s' if seeds > 1 else ''}", seeds < 2
+    where = f"{where}; {seeds} seed{'s' if seeds > 1 else ''}"
     if ours is None:
         best = ours_front[-1][1]
-        return [target, where, f"never reaches {goal:.3f} (best {best:.3f})", judge(False, one_seed, sanity)]
+        return [target, where, f"never reaches {goal:.3f} (best {best:.3f})", judge(False, seeds, sanity)]
     ratio = ours / theirs
     return [target, where, f"{ratio:.3f}x ({ours:.2f} / {theirs:.2f} ms to reach {goal:.3f})",
-            judge(ratio <= MAX_VS_INT8, one_seed, sanity)]
+            judge(ratio <= MAX_VS_INT8, seeds, sanity)]
 
 
 def arm_front(found: dict, core: str, names: set) -> list:

@@ -293,3 +293,8 @@ def judged(ours: list, theirs: list, step: int, unit: str = "ms") -> list:
     if tol is None:
         return [f"{n} seed: no margin", f"unconfirmed (one seed): {text}"]
     return [f"{n} seeds: ±{tol:.1f}", text]
+
+
+def seed_count(found: list) -> int:
+    """The seeds behind a `judged` pair, read back from its first cell ("3 seeds: ±1.5")."""
+    return int(found[0].split()[0])

@@ -31,7 +31,8 @@ from .targets import check as check_targets, raw_accuracy
 README_BEGIN, README_END = "<!-- leakyolo report: begin -->", "<!-- leakyolo report: end -->"
 ANSWER_BEGIN, ANSWER_END = "<!-- leakyolo answer: begin -->", "<!-- leakyolo answer: end -->"
 TARGETS_TEXT = ("What LeakYOLO is for: its INT8 model much faster than YOLO26n at the same accuracy. Each line is "
-                "computed from the tables above; the accuracy target counts only with at least 2 seeds per model.")
+                "computed from the tables above; the accuracy target counts only with at least 2 seeds per model, the "
+                "LeakYOLO family's targets with at least 3.")
 ARM_TEXT = ("Parity: the emulated core's outputs against the model's reference outputs (ONNX Runtime with graph "
             "optimisations off, so Q/DQ runs as written rather than through one CPU's integer kernels; NCNN's x86 "
             "build, within fp16's tolerance where the core computes in fp16: NCNN's default on the A76, not the A72), "

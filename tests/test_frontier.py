@@ -215,12 +215,18 @@ def two_seeds(*pts):
     return {size: Point(lat={COL: {0: ms, 1: ms}}, map={0: acc - 0.005, 1: acc + 0.005}) for ms, acc, size in pts}
 
 
-def family_fronts() -> dict:
+def three_seeds(*pts):
+    """two_seeds' points with a third seed at their mean."""
+    return {size: Point({c: {**lat, 2: lat[0]} for c, lat in p.lat.items()}, {**p.map, 2: sum(p.map.values()) / 2})
+            for size, p in two_seeds(*pts).items()}
+
+
+def family_fronts(series=two_seeds) -> dict:
     """Two family members whose joint front is above YOLO26n INT8's, and neither alone."""
-    return {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160): two_seeds((1.0, 0.60, 128), (1.5, 0.64, 160)),
-            SeriesKey("d", "leakyolo26-n", "int8", "", "raw", 160): two_seeds((2.0, 0.70, 128), (3.0, 0.74, 160)),
-            SeriesKey("d", "yolo26n", "int8", "", "raw", 160): two_seeds((1.2, 0.58, 96), (2.5, 0.66, 128),
-                                                                         (3.0, 0.72, 160))}
+    return {SeriesKey("d", "leakyolo-n", "int8", "", "raw", 160): series((1.0, 0.60, 128), (1.5, 0.64, 160)),
+            SeriesKey("d", "leakyolo26-n", "int8", "", "raw", 160): series((2.0, 0.70, 128), (3.0, 0.74, 160)),
+            SeriesKey("d", "yolo26n", "int8", "", "raw", 160): series((1.2, 0.58, 96), (2.5, 0.66, 128),
+                                                                      (3.0, 0.72, 160))}
 
 
 def test_the_leakyolo_family_front_joins_its_members_only():
@@ -352,12 +358,15 @@ def test_screening_table_ranks_each_model_head_for_head():
 def test_family_targets_are_met_only_where_their_rules_hold():
     from leakyolo.compare.family_targets import family_targets
 
-    col, series = COL, two_seeds
-    found = {**family_fronts(), SeriesKey("d", "yolo26n", "fp32", "", "raw", 160): series((3.5, 0.73, 128),
-                                                                                          (5.0, 0.76, 160))}
+    col, series = COL, three_seeds
+    fp32 = SeriesKey("d", "yolo26n", "fp32", "", "raw", 160), ((3.5, 0.73, 128), (5.0, 0.76, 160))
+    found = {**family_fronts(series), fp32[0]: series(*fp32[1])}
     got = family_targets(found, [col], {})
     assert [r[3] for r in got] == ["yes", "**no**"]  # raw + NMS dominance (no NMS-free files); 0.75 never reached
-    assert got[0][0] == "LeakYOLO family INT8 front dominates YOLO26n INT8's (raw + NMS)" and "2 seeds" in got[0][1]
+    assert got[0][0] == "LeakYOLO family INT8 front dominates YOLO26n INT8's (raw + NMS)" and "3 seeds" in got[0][1]
+    two = family_targets({**family_fronts(), fp32[0]: two_seeds(*fp32[1])}, [col], {})
+    assert two[0][2].startswith("dominates") and [r[3] for r in two] == ["— (holds on 2 seeds; the target needs 3)",
+                                                                         "**no**"]  # the same rule, one seed short
     assert family_targets(found, [col], {("d", "yolo26n", "fp32", ""): {"map": 0.7, "std": 0.09, "seeds": 2},
                                          ("d", "leakyolo-n", "int8", ""): {"map": 0.69, "std": 0.01, "seeds": 2}}
                           )[0][3].startswith("— (sanity check")  # seeds spread wider than the models differ
