@@ -125,7 +125,7 @@ def test_dominates_needs_their_best_reached():
     assert "does not reach their best" in verdict(ours, theirs, 0.0, 64).text
     close = front((2.5, 0.20, 192), (3.0, 0.30, 256), (5.0, 0.39, 320))  # their slowest within 2 points of our best
     v = verdict(ours, close, 2.0, 64)
-    assert v.word == "leads" and "does not reach" not in v.text  # ours best 0.40 is above theirs, by the margin
+    assert v.word == "leads" and "does not reach" not in v.text  # ours best 0.40 is above theirs, within the margin
     assert "beyond 3.00 ms their slower points come within the margin of our best: best 0.400 vs 0.390" in v.text
     better = front((2.5, 0.20, 192), (3.0, 0.30, 256), (5.0, 0.38, 320))
     assert verdict(ours, better, 0.0, 64).word == "dominates" and verdict(better, ours, 0.0, 64).word == "is dominated"
