@@ -281,7 +281,8 @@ def report(files: list, out: Union[str, Path], title: str = "LeakYOLO comparison
     out.mkdir(parents=True, exist_ok=True)
     for name, data in images.items():
         atomic_write_bytes(out / name, data)
-    write_json(out / "results.json", scrub({"inputs": {f.name: r for f, r in results.all}, **stamp()}, base))
+    made = {"title": title, "note": note, "readme": bool(readme)}  # enough to render it again (tests do)
+    write_json(out / "results.json", scrub({"inputs": {f.name: r for f, r in results.all}, **made, **stamp()}, base))
     atomic_write_bytes(out / "report.html", (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
                                              f"{html.escape(title)}</title><style>{STYLE}</style></head><body>"
                                              f"{''.join(page.html)}</body></html>").encode())

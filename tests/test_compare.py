@@ -2,7 +2,9 @@
 
 import json
 import re
+import shlex
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -370,3 +372,26 @@ def test_a_dataset_whose_seeds_spread_wider_than_the_models_differ_gets_no_accur
     assert row[3].startswith("— (sanity check: seed std up to 1.0 points exceeds every model difference, at most 0.6")
     digits = avg({("leakyolo-n", "int8"): (0.477, 0.001), ("yolo26n", "fp32"): (0.580, 0.046)})
     assert check(digits, [], {}, [])[1][0][3] == "**no**"  # 10.3 points apart with a 4.6-point std: ranked
+
+
+REPORTS = Path(__file__).resolve().parent.parent / "docs" / "reports"
+
+
+@pytest.mark.parametrize("name", sorted(p.parent.name for p in REPORTS.glob("*/results.json")))
+def test_committed_reports_are_what_the_code_renders_from_their_results(name, tmp_path):
+    """Every committed report, and the README block the headline one writes, is what today's rules make of its own
+    results.json: a rule changed in code cannot leave a stale verdict in docs/."""
+    folder = REPORTS / name
+    record = json.loads((folder / "results.json").read_text())
+    readme = None
+    if record["readme"]:
+        readme = tmp_path / "README.md"
+        shutil.copy(REPORTS.parent.parent / "README.md", readme)
+    out = tmp_path / "docs" / "reports" / name  # where README's link to it leads, as in the repository
+    report([folder / "results.json"], out, record["title"], record["note"], readme)
+    stale = [f for f in ("report.md", "summary.md") if (out / f).read_text() != (folder / f).read_text()]
+    if readme and readme.read_text() != (REPORTS.parent.parent / "README.md").read_text():
+        stale.append("README.md")
+    how = f"--title {shlex.quote(record['title'])} --note {shlex.quote(record['note'])}"
+    assert not stale, (f"{stale} stale: run `leakyolo report docs/reports/{name}/results.json --out docs/reports/{name}"
+                       f"{' --readme README.md' if readme else ''} {how}`")
