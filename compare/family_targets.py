@@ -33,9 +33,11 @@ def judge(ok: bool, seeds: int, sanity: str) -> str:
     models, a rule that holds on fewer than FAMILY_MIN_SEEDS seeds said without "yes", else yes / no."""
     if seeds < 2:
         return "— (one seed: unconfirmed)"
-    if sanity or not ok or seeds >= FAMILY_MIN_SEEDS:
-        return sanity or met(ok)
-    return f"— (holds on {seeds} seeds; the target needs {FAMILY_MIN_SEEDS})"
+    if sanity:
+        return sanity
+    if ok and seeds < FAMILY_MIN_SEEDS:
+        return f"— (holds on {seeds} seeds; the target needs {FAMILY_MIN_SEEDS})"
+    return met(ok)
 
 
 def dominance_row(target: str, where: str, found: list, sanity: str) -> list:

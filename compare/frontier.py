@@ -212,9 +212,9 @@ def overlap_text(ours: list, theirs: list, tol: float, step: int, unit: str = "m
     if all(abs(d) <= tol for _, d in diffs):
         return Verdict("ties", f"ties: {span}, within the margin; {bests}{note}")
     if all(d > tol for _, d in diffs):  # yet not above: their slower points pass our best or come within the margin
-        short = "but does not reach their best" if best < 0 else \
-            f"but beyond {hi:.2f} {unit} their slower points come within the margin of our best"
-        return Verdict("leads", f"leads by {span}, {short}: {bests}{note}")
+        why = ("but does not reach their best" if best < 0 else
+               f"but beyond {hi:.2f} {unit} their slower points come within the margin of our best")
+        return Verdict("leads", f"leads by {span}, {why}: {bests}{note}")
     if all(d < -tol for _, d in diffs):
         return Verdict("trails", f"trails: {span}; {bests}{note}")
     lead = [x for x, d in diffs if d > tol]

@@ -374,7 +374,8 @@ def test_a_dataset_whose_seeds_spread_wider_than_the_models_differ_gets_no_accur
     assert check(digits, [], {}, [])[1][0][3] == "**no**"  # 10.3 points apart with a 4.6-point std: ranked
 
 
-REPORTS = Path(__file__).resolve().parent.parent / "docs" / "reports"
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "docs" / "reports"
 
 
 @pytest.mark.parametrize("name", sorted(p.parent.name for p in REPORTS.glob("*/results.json")))
@@ -386,11 +387,11 @@ def test_committed_reports_are_what_the_code_renders_from_their_results(name, tm
     readme = None
     if record["readme"]:
         readme = tmp_path / "README.md"
-        shutil.copy(REPORTS.parent.parent / "README.md", readme)
+        shutil.copy(ROOT / "README.md", readme)
     out = tmp_path / "docs" / "reports" / name  # where README's link to it leads, as in the repository
     report([folder / "results.json"], out, record["title"], record["note"], readme)
     stale = [f for f in ("report.md", "summary.md") if (out / f).read_text() != (folder / f).read_text()]
-    if readme and readme.read_text() != (REPORTS.parent.parent / "README.md").read_text():
+    if readme and readme.read_text() != (ROOT / "README.md").read_text():
         stale.append("README.md")
     how = f"--title {shlex.quote(record['title'])} --note {shlex.quote(record['note'])}"
     assert not stale, (f"{stale} stale: run `leakyolo report docs/reports/{name}/results.json --out docs/reports/{name}"
