@@ -25,8 +25,7 @@ def head_verdicts(series: dict, dataset: str, col: tuple, precision: str, model:
     for view, heads in LIKE_FOR_LIKE.items():
         found = head_verdict(series, dataset, model, precision, col, heads)
         if found:
-            seeds, text = found
-            out.append(f"{view}: {text}" + (f" (margin over {seeds})" if "±" in seeds else ""))
+            out.append(f"{view}: {found.text}" + (f" (margin over {found.margin})" if found.seeds > 1 else ""))
     return out
 
 
@@ -73,7 +72,7 @@ def answer(series: dict, columns: list, machines: dict, datasets: list, note: st
                      + "; ".join(head_verdicts(series, dataset, col, "int8", FAMILY)) + ".")
     best = best_runtime_verdict(series, dataset, PRODUCT, col)
     if best:
-        parts.append(f"Each on its best runtime and precision (raw head; {best[0]}): {best[1]}.")
+        parts.append(f"Each on its best runtime and precision (raw head; {best.margin}): {best.text}.")
     parts.append(by_budget(series, dataset, col))
     fp32 = head_verdicts(series, dataset, col, "fp32")
     if fp32:

@@ -18,7 +18,7 @@ Latencies and accuracies are means over the seeds every point has.
 from leakyolo.base.defaults import BASELINE
 
 from .family import FAMILY, members
-from .frontier import (LIKE_FOR_LIKE, at_training_size, family, head_verdict, judged, ms_for, pareto, seed_count,
+from .frontier import (LIKE_FOR_LIKE, Judged, at_training_size, family, head_verdict, judged, ms_for, pareto,
                        subjects)
 from .names import base_name, card_of
 from .runtimes import OURS_RUNTIMES, THEIRS_RUNTIMES, arm_cells, best_front, best_runtime_verdict
@@ -40,10 +40,10 @@ def judge(ok: bool, seeds: int, sanity: str) -> str:
     return met(ok)
 
 
-def dominance_row(target: str, where: str, found: list, sanity: str) -> list:
-    """A 'dominates' target's row from [seeds and margin, verdict text]."""
-    seeds, text = found
-    return [target, f"{where}; {seeds}", text, judge(text.startswith("dominates"), seed_count(found), sanity)]
+def dominance_row(target: str, where: str, found: Judged, sanity: str) -> list:
+    """A 'dominates' target's row from two fronts judged."""
+    return [target, f"{where}; {found.margin}", found.text,
+            judge(found.text.startswith("dominates"), found.seeds, sanity)]
 
 
 def point_row(series: dict, dataset: str, col: tuple, where: str, sanity: str) -> list:

@@ -6,7 +6,6 @@ latencies (interpolated along its Pareto front), the latency it needs for YOLO26
 per head (like for like) on LeakYOLO's INT8 front against YOLO26n's, by the rules in `verdict`.
 """
 
-import statistics
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
@@ -14,7 +13,7 @@ from leakyolo.base.defaults import BASELINE, TRAINED_AT
 
 from .family import covered, with_family
 from .names import card_of, row_label
-from .margin import pooled_margin
+from .margin import margin
 from .results import mean_spread, point, row_key
 from .tables import fmt
 
@@ -168,18 +167,6 @@ class Verdict(NamedTuple):
     text: str
 
 
-def margin(ours: list, theirs: list) -> Optional[float]:
-    """Twice the pooled standard error of the mAP difference, in points: each front's seed variance averaged over
-    its points, divided by its seed count. None when a side has a point with fewer than 2 seeds."""
-    parts = []
-    for front in (ours, theirs):
-        seeds = [p[3] for p in front]
-        if any(len(s) < 2 for s in seeds):
-            return None
-        parts.append((statistics.mean(statistics.variance(s) for s in seeds), min(len(s) for s in seeds)))
-    return pooled_margin(*parts)
-
-
 def above(a: list, b: list, tol: float) -> bool:
     """Whether front a is above front b: a reaches some of b's points (one at least as slow as a's fastest), is
     higher by more than tol points at every latency both reach (a front keeps its best beyond its slowest point;
@@ -267,7 +254,7 @@ def verdicts(series: dict, datasets: list, columns: list) -> tuple:
             found = head_verdict(series, dataset, model, precision, col, heads)
             if found:
                 body.append([f"{model} INT8 vs {BASELINE} {precision.upper()}", view,
-                             f"{dataset}, {col[0]}, {col[1]} thr", *found])
+                             f"{dataset}, {col[0]}, {col[1]} thr", *found.cells])
     return ["frontier", "heads", "where", "seeds, margin (points)", "verdict"], body
 
 
@@ -279,22 +266,28 @@ def subjects(series: dict, dataset: str) -> list:
 
 
 def head_verdict(series: dict, dataset: str, model: str, precision: str, col: tuple, heads: tuple):
-    """[seeds and margin, verdict]: a family's INT8 front against YOLO26n's (precision), same heads; None if one is empty."""
+    """A family's INT8 front judged against YOLO26n's (precision), same heads; None if either is empty."""
     ours = family_front(series, dataset, model, "int8", col, heads=heads)
     theirs = family_front(series, dataset, BASELINE, precision, col, heads=heads)
     return judged(ours, theirs, size_step(series, dataset)) if ours and theirs else None
 
 
-def judged(ours: list, theirs: list, step: int, unit: str = "ms") -> list:
-    """[seeds and margin, verdict] of two fronts; without a margin (one seed) the verdict says "unconfirmed"."""
+class Judged(NamedTuple):
+    """Two fronts judged: the seeds every point has, the table's seeds-and-margin cell and the verdict text."""
+    seeds: int
+    margin: str
+    text: str
+
+    @property
+    def cells(self) -> list:
+        return [self.margin, self.text]
+
+
+def judged(ours: list, theirs: list, step: int, unit: str = "ms") -> Judged:
+    """Two fronts judged; without a margin (one seed) the verdict says "unconfirmed"."""
     tol = margin(ours, theirs)
     n = min(len(p[3]) for p in ours + theirs)
     text = verdict(ours, theirs, tol, step, unit).text
     if tol is None:
-        return [f"{n} seed: no margin", f"unconfirmed (one seed): {text}"]
-    return [f"{n} seeds: ±{tol:.1f}", text]
-
-
-def seed_count(found: list) -> int:
-    """The seeds behind a `judged` pair, read back from its first cell ("3 seeds: ±1.5")."""
-    return int(found[0].split()[0])
+        return Judged(n, f"{n} seed: no margin", f"unconfirmed (one seed): {text}")
+    return Judged(n, f"{n} seeds: ±{tol:.1f}", text)

@@ -79,8 +79,8 @@ def best_front(series: dict, dataset: str, model: str, col: tuple, variants: tup
 
 
 def best_runtime_verdict(series: dict, dataset: str, model: str, col: tuple):
-    """[seeds and margin, verdict] of a family against YOLO26n, each side on its best runtime and precision (raw head
-    + NMS), or None when no file of the dataset ran on another runtime than ONNX Runtime, or either has no front."""
+    """A family judged against YOLO26n, each side on its best runtime and precision (raw head + NMS), or None when no
+    file of the dataset ran on another runtime than ONNX Runtime, or either has no front."""
     if not any(k.dataset == dataset and k.variant in ("openvino", "ncnn") for k in series):
         return None
     ours = best_front(series, dataset, model, col, OURS_RUNTIMES)
@@ -97,7 +97,7 @@ def runtime_verdicts(series: dict, columns: list) -> tuple:
             found = best_runtime_verdict(series, dataset, model, col)
             if found:
                 body.append([f"{model} vs {BASELINE}, each on its best runtime and precision",
-                             f"{dataset}, {col[0]}, {col[1]} thr", *found])
+                             f"{dataset}, {col[0]}, {col[1]} thr", *found.cells])
     return ["frontier (raw head + NMS)", "where", "seeds, margin (points)", "verdict"], body
 
 

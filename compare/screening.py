@@ -31,5 +31,5 @@ def screen_table(series: dict, cards: dict, columns: list) -> tuple:
             body.append([dataset, model, f"{card['params'] / 1e6:.2f}" if card.get("params") else "—",
                          f"{card['gflops@640']:.2f}" if card.get("gflops@640") else "—",
                          *(f"{t[0]:.2f}" if t else "—" for t in times),
-                         " / ".join(f"{m:.3f}" for m in main[3]), f"{found[1]} ({found[0]})" if found else "—"])
+                         " / ".join(f"{m:.3f}" for m in main[3]), f"{found.text} ({found.margin})" if found else "—"])
     return header, body

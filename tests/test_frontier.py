@@ -11,7 +11,8 @@ import pytest
 
 from leakyolo.base.errors import UserError
 from leakyolo.compare.family import FAMILY
-from leakyolo.compare.frontier import Point, SeriesKey, family_front, map_at, margin, ms_for, pareto, verdict, verdicts
+from leakyolo.compare.frontier import Point, SeriesKey, family_front, map_at, ms_for, pareto, verdict, verdicts
+from leakyolo.compare.margin import margin
 
 
 @pytest.fixture(scope="module")
