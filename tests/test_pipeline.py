@@ -79,7 +79,7 @@ def test_rerun_skips_every_stage(pipeline_out, capsys):
     err = capsys.readouterr().err
     stages = len(list((pipeline_out / "stages").glob("*.json")))
     assert err.count("up to date, skipped") == stages and "started" not in err
-    assert "2 of 2 trainings already done: ~0 min of training left" in err
+    assert "2 of 2 trainings done, 0 part-way: ~0 min of training left here" in err
 
 
 def test_train_only_then_reuse_on_another_device(tmp_path, capsys, monkeypatch):
@@ -222,14 +222,27 @@ def test_jobs_train_side_by_side_on_their_own_cores(tmp_path, capsys):
     assert "started" not in err and err.count("up to date, skipped") == 3  # data and both trainings
 
 
-def test_jobs_start_the_longest_trainings_first():
-    from leakyolo.pipeline.estimate import training_cost
-    from leakyolo.pipeline.profiles import PROFILES
+def test_training_estimates_are_measured_here_and_scale_with_the_work(tmp_path):
+    from types import SimpleNamespace
 
-    cost = training_cost(PROFILES["full"], ["leakyolo-n", "yolo26n"])
-    order = sorted(cost, key=lambda key: -cost[key])
-    assert order[:2] == [("digits", "yolo26n"), ("digits", "leakyolo-n")]  # 30 x 50 s epochs vs 30 x 7 s
-    assert order[2:] == [("trees", "yolo26n"), ("trees", "leakyolo-n")]  # YOLO26n has more GFLOPs
+    from leakyolo.pipeline.estimate import DISTILL_OVERHEAD, image_seconds, training_cost
+    from leakyolo.pipeline.profiles import PROFILES
+    from leakyolo.pipeline.training import epochs_done
+
+    cfg = PROFILES["full"]
+    cost = training_cost(cfg, ["leakyolo-n", "leakyolo-n-distilled", "yolo26n"], jobs=2)
+    assert 0 < image_seconds("leakyolo-n", 320, 1) < 10  # this CPU's forward + backward pass of one image
+    assert cost["digits", "leakyolo-n-distilled"] == pytest.approx(DISTILL_OVERHEAD * cost["digits", "leakyolo-n"])
+    for model in ("leakyolo-n", "yolo26n"):  # 750 digits images against the 128 trees tiles, same epochs and size
+        assert cost["digits", model] / cost["trees", model] == pytest.approx(750 / 128)
+    by_data = {ds: [c for (d, _), c in cost.items() if d == ds] for ds in ("digits", "trees")}
+    assert min(by_data["digits"]) > max(by_data["trees"])  # longest first: every digits training before trees
+    run = tmp_path / "train" / "digits-yolo26n-s0"
+    plan = SimpleNamespace(out=tmp_path)
+    assert epochs_done(plan, "digits", "yolo26n", 0) == 0  # never started
+    run.mkdir(parents=True)
+    (run / "results.csv").write_text("epoch,time\n1,50\n2,99\n")
+    assert epochs_done(plan, "digits", "yolo26n", 0) == 2  # it resumes after these
 
 
 def test_jobs_failures_and_limits(tmp_path):

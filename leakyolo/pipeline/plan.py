@@ -71,15 +71,15 @@ def runtimes_line(wanted) -> str:
 def announce(p: Plan, profile: str, jobs: int) -> None:
     """The plan and its estimate, before anything runs."""
     print(f"LeakYOLO pipeline, profile '{profile}' -> {p.out}", file=sys.stderr)
-    estimate = print_plan(p.cfg, p.models)
+    estimate = print_plan(p.cfg, p.models, jobs, p.device)
     why = WHY_U8S7 if p.int8_types == "u8s7" else ""
     print(f"  models: {', '.join(p.models)}; export FP32 + INT8 {p.int8_types} (gated{why}); eval; "
           f"bench {p.cfg['bench']['threads']} threads; emulated ARM check (first dataset and seed); report; demo video\n"
           f"  speed-accuracy sweep: sizes {', '.join(map(str, sweep_sizes(p.cfg)))} x NMS-free and raw heads, FP32 + "
           f"INT8, first {p.cfg['sweep']['seeds']} seed(s)\n"
           f"  runtimes: {runtimes_line(p.cfg.get('runtimes', ()))}\n"
-          f"  estimated time: ~{estimate / 60:.0f} min on a 2-core CPU"
-          f"{f' in one job; --jobs {jobs}: {jobs} trainings at a time' if jobs > 1 else ''}", file=sys.stderr)
+          f"  estimated time: ~{estimate / 60:.0f} min here{'' if p.device == 'cpu' else ' besides the training'}",
+          file=sys.stderr)
 
 
 def build_data(p: Plan) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from leakyolo.base.provenance import write_json
 
-from .estimate import relative_cost, training_cost, training_seconds
+from .estimate import cores_per_job, training_cost, training_seconds
 from .jobs import run_jobs
 from .plan import Plan, inputs, source_weights
 from .profiles import RECIPES, base_model, recipe_epochs, row_imgsz, run_name, source_model
@@ -35,20 +35,29 @@ def train_in_jobs(p: Plan, profile: str, epochs, jobs: int, slots: list) -> None
     """Trainings not yet done, `jobs` at a time in child processes (longest first)."""
     cfg = p.cfg
     todo = [key for key in p.inputs_of if not p.st.is_done(f"train-{run_name(*key)}", inputs(p, *key))]
-    if len(todo) < len(p.inputs_of):
-        left = sum(training_seconds(cfg, ds) * relative_cost(cfg, ds, m) for ds, m, _ in todo)
-        print(f"  {len(p.inputs_of) - len(todo)} of {len(p.inputs_of)} trainings already done: ~{left / 60:.0f} min "
-              f"of training left", file=sys.stderr)
+    started = {key: epochs_done(p, *key) for key in todo}
+    if str(p.device) == "cpu" and (len(todo) < len(p.inputs_of) or any(started.values())):
+        threads = cores_per_job(jobs)
+        left = sum(training_seconds(cfg, ds, m, threads) * (1 - done / recipe_epochs(cfg, ds, m))
+                   for (ds, m, _), done in started.items()) / jobs
+        print(f"  {len(p.inputs_of) - len(todo)} of {len(p.inputs_of)} trainings done, "
+              f"{sum(map(bool, started.values()))} part-way: ~{left / 60:.0f} min of training left here", file=sys.stderr)
     if jobs <= 1:
         return
     common = ["pipeline", "--profile", profile, "--out", str(p.out.parent), "--imgsz", str(cfg["imgsz"]),
               "--device", str(p.device), "--train-only"] + (["--epochs", str(epochs)] if epochs else [])
-    cost = training_cost(cfg, p.models) if todo else {}
+    cost = training_cost(cfg, p.models, jobs) if todo else {}
     todo.sort(key=lambda key: -cost[key[:2]])  # longest first: every slot stays busy to the end
     run_jobs(p.st, [(f"train-{run_name(ds, model, seed)}", common + ["--data", ds, "--models", model,
                                                                     "--seeds", str(seed)],
                      {f"train-{run_name(ds, source_model(model), seed)}"} if source_model(model) else set())
                     for ds, model, seed in todo], slots)
+
+
+def epochs_done(p: Plan, ds: str, model: str, seed: int) -> int:
+    """Epochs a training's run folder has finished (it resumes after them)."""
+    results = p.out / "train" / run_name(ds, model, seed) / "results.csv"
+    return max(0, len(results.read_text().splitlines()) - 1) if results.is_file() else 0
 
 
 def train_one(p: Plan, ds: str, model: str, seed: int) -> Path:
