@@ -78,8 +78,8 @@ def announce(p: Plan, profile: str, jobs: int) -> None:
           f"  speed-accuracy sweep: sizes {', '.join(map(str, sweep_sizes(p.cfg)))} x NMS-free and raw heads, FP32 + "
           f"INT8, first {p.cfg['sweep']['seeds']} seed(s)\n"
           f"  runtimes: {runtimes_line(p.cfg.get('runtimes', ()))}\n"
-          f"  estimated time: ~{estimate / 60:.0f} min here{'' if p.device == 'cpu' else ' besides the training'}",
-          file=sys.stderr)
+          f"  estimated time: ~{estimate / 60:.0f} min here"
+          f"{'' if str(p.device) == 'cpu' else ', besides the training'}", file=sys.stderr)
 
 
 def build_data(p: Plan) -> None:
