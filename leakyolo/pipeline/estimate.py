@@ -76,8 +76,8 @@ def plan(cfg: dict, models: list, jobs: int, device: str = "cpu") -> float:
         print(f"  timing a training step of each model on {threads} core(s) for the estimate ...", file=sys.stderr)
     total = 0.0
     for ds in cfg["data"]:
-        trainings = [(m, len(row_seeds(cfg, m))) for m in models] if on_cpu else []
-        seconds = sum(training_seconds(cfg, ds, m, threads) * n for m, n in trainings) / jobs
+        seconds = (sum(training_seconds(cfg, ds, m, threads) * len(row_seeds(cfg, m)) for m in models) / jobs
+                   if on_cpu else 0.0)
         total += seconds + 120
         where = (f"~{seconds / 60:.0f} min of training here, {jobs} at a time on {threads} core(s) each" if on_cpu
                  else f"training on device {device}: not estimated")
